@@ -1,0 +1,60 @@
+//! The command line: clap structs become validated configs here, then each command calls the
+//! library. Results go to stdout; progress, warnings and errors to stderr.
+
+mod args;
+mod eval;
+mod inspect;
+mod score;
+mod train;
+
+use clap::{Parser, Subcommand};
+
+pub use args::{DataArgs, ModelArgs};
+
+use crate::error::Result;
+
+/// Train, evaluate, explain and batch-score stance and sentiment classifiers for news text.
+#[derive(Debug, Parser)]
+#[command(name = "stance", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train a model on labelled sentences and save it as one file.
+    Train(train::TrainCmd),
+    /// Score texts with a model: one output row per input record.
+    Score(score::ScoreCmd),
+    /// Evaluate a model on labelled data: accuracy, per-class P/R/F1, confusion matrix.
+    Eval(eval::EvalCmd),
+    /// Show a model's metadata and its strongest terms per label.
+    Inspect(inspect::InspectCmd),
+}
+
+/// How a command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// Some records could not be processed (they were reported); the rest were.
+    SomeFailed,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Ok => 0,
+            Outcome::SomeFailed => 1,
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<Outcome> {
+    match cli.command {
+        Command::Train(c) => train::run(c),
+        Command::Score(c) => score::run(c),
+        Command::Eval(c) => eval::run(c),
+        Command::Inspect(c) => inspect::run(c),
+    }
+}

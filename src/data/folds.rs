@@ -1,0 +1,41 @@
+//! Stratified k-fold splits, seeded: each fold keeps the label shares of the whole corpus.
+
+use crate::util::SplitMix64;
+
+/// For each document, the fold (0..k) it is held out in. Documents of each label are shuffled
+/// with the seed and dealt round-robin, so every fold gets its share of every label.
+pub fn stratified_folds(labels: &[String], k: usize, seed: u64) -> Vec<usize> {
+    let mut by_label: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, l) in labels.iter().enumerate() {
+        by_label.entry(l.as_str()).or_default().push(i);
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut fold = vec![0; labels.len()];
+    let mut next = 0;
+    for (_, mut members) in by_label {
+        rng.shuffle(&mut members);
+        for i in members {
+            fold[i] = next % k;
+            next += 1;
+        }
+    }
+    fold
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_stratified_and_seeded() {
+        let labels: Vec<String> = (0..100).map(|i| if i < 70 { "a".into() } else { "b".into() }).collect();
+        let f = stratified_folds(&labels, 5, 1);
+        assert_eq!(f, stratified_folds(&labels, 5, 1));
+        assert_ne!(f, stratified_folds(&labels, 5, 2));
+        for k in 0..5 {
+            let a = (0..100).filter(|&i| f[i] == k && labels[i] == "a").count();
+            let b = (0..100).filter(|&i| f[i] == k && labels[i] == "b").count();
+            assert_eq!((a, b), (14, 6));
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Data: input formats, streaming record readers, labelled corpora, stratified folds.
+
+pub mod folds;
+pub mod format;
+pub mod labelled;
+pub mod reader;
+
+pub use format::InputFormat;
+pub use labelled::{load_labelled, LabelledData};
+pub use reader::{Columns, ReadOptions, Record, RecordError, RecordReader};

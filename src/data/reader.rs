@@ -1,0 +1,323 @@
+//! Streaming record readers for CSV, TSV, JSONL and plain text, from a file or stdin.
+//!
+//! A reader yields one item per input record: the record, or an error naming its line. A bad
+//! record never stops the stream (callers decide: training refuses, scoring reports and goes on);
+//! only a failure to read the file itself does.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+
+use super::format::InputFormat;
+use crate::error::{Result, StanceError};
+
+/// Largest record accepted by default, in bytes (a hostile 1 GB line cannot exhaust memory).
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
+
+/// One input record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// The id column's value, or the line number when there is no id column.
+    pub id: String,
+    pub text: String,
+    pub label: Option<String>,
+}
+
+/// A record that could not be used, with the line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    pub line: u64,
+    pub id: Option<String>,
+    pub message: String,
+    pub remedy: String,
+}
+
+impl RecordError {
+    fn new(line: u64, message: impl Into<String>, remedy: impl Into<String>) -> Self {
+        RecordError { line, id: None, message: message.into(), remedy: remedy.into() }
+    }
+    /// As a crate error naming the file.
+    pub fn into_error(self, path: &str) -> StanceError {
+        StanceError::Input { path: path.to_string(), line: self.line, message: self.message, remedy: self.remedy }
+    }
+}
+
+/// Which columns (or JSON keys) to read.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub text: String,
+    pub label: Option<String>,
+    pub id: Option<String>,
+}
+
+/// Options of a reader.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    pub format: InputFormat,
+    pub columns: Columns,
+    pub max_record_bytes: usize,
+    /// Replace invalid UTF-8 with U+FFFD instead of reporting the record.
+    pub lossy: bool,
+}
+
+/// Opens `path` ("-" for stdin).
+pub fn open_input(path: &str) -> Result<Box<dyn Read + Send>> {
+    if path == "-" {
+        return Ok(Box::new(io::stdin()));
+    }
+    let file = File::open(path).map_err(|e| StanceError::io(std::path::Path::new(path), "opening the input", e))?;
+    Ok(Box::new(file))
+}
+
+/// A stream of records from one input.
+pub struct RecordReader {
+    path: String,
+    options: ReadOptions,
+    inner: Inner,
+}
+
+enum Inner {
+    Delimited { reader: csv::Reader<Box<dyn Read + Send>>, text: usize, label: Option<usize>, id: Option<usize>, width: usize, record: csv::ByteRecord },
+    Lines { reader: BufReader<Box<dyn Read + Send>>, line: u64, buf: Vec<u8> },
+}
+
+impl RecordReader {
+    /// Opens a reader, reading the header of CSV/TSV files to find the columns.
+    pub fn open(path: &str, options: ReadOptions) -> Result<Self> {
+        let input = open_input(path)?;
+        Self::from_reader(path, input, options)
+    }
+
+    /// A reader over any byte stream; `path` names it in errors.
+    pub fn from_reader(path: &str, input: Box<dyn Read + Send>, options: ReadOptions) -> Result<Self> {
+        let inner = match options.format {
+            InputFormat::Csv | InputFormat::Tsv => {
+                let tsv = options.format == InputFormat::Tsv;
+                let mut reader = csv::ReaderBuilder::new()
+                    .delimiter(if tsv { b'\t' } else { b',' })
+                    .quoting(!tsv)
+                    .flexible(true)
+                    .has_headers(false)
+                    .from_reader(input);
+                let mut header = csv::ByteRecord::new();
+                let has_header = reader
+                    .read_byte_record(&mut header)
+                    .map_err(|e| data_error(path, format!("cannot read the header: {e}"), "Check that the file is CSV/TSV text."))?;
+                if !has_header {
+                    return Err(data_error(path, "the file is empty".into(), "Give a file with a header row and at least one record."));
+                }
+                let names: Vec<String> = header
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| {
+                        let s = String::from_utf8_lossy(h).trim().to_string();
+                        // A UTF-8 byte-order mark sticks to the first header name.
+                        if i == 0 { s.trim_start_matches('\u{feff}').to_string() } else { s }
+                    })
+                    .collect();
+                let find = |name: &str, what: &str| -> Result<usize> {
+                    names.iter().position(|n| n == name).ok_or_else(|| {
+                        let hint = if names.len() == 1 && !tsv && names[0].contains('\t') {
+                            " The header contains tabs: is this a TSV file? Use --input-format tsv."
+                        } else if names.len() == 1 && tsv && names[0].contains(',') {
+                            " The header contains commas: is this a CSV file? Use --input-format csv."
+                        } else {
+                            ""
+                        };
+                        data_error(
+                            path,
+                            format!("no {what} column '{name}'; the columns are: {}", names.join(", ")),
+                            &format!("Name the right column with --{what}-col.{hint}"),
+                        )
+                    })
+                };
+                let text = find(&options.columns.text, "text")?;
+                let label = options.columns.label.as_deref().map(|l| find(l, "label")).transpose()?;
+                let id = options.columns.id.as_deref().map(|l| find(l, "id")).transpose()?;
+                Inner::Delimited { reader, text, label, id, width: names.len(), record: csv::ByteRecord::new() }
+            }
+            InputFormat::Jsonl | InputFormat::Text => Inner::Lines { reader: BufReader::with_capacity(1 << 16, input), line: 0, buf: Vec::new() },
+        };
+        Ok(RecordReader { path: path.to_string(), options, inner })
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The next record, `None` at the end. `Err` only for a failure to read the input itself.
+    pub fn next_record(&mut self) -> Result<Option<std::result::Result<Record, RecordError>>> {
+        let max = self.options.max_record_bytes;
+        let lossy = self.options.lossy;
+        match &mut self.inner {
+            Inner::Delimited { reader, text, label, id, width, record } => {
+                match reader.read_byte_record(record) {
+                    Ok(false) => Ok(None),
+                    Ok(true) => {
+                        let line = record.position().map(|p| p.line()).unwrap_or(0);
+                        if record.len() != *width {
+                            if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
+                                return Ok(Some(Err(RecordError::new(line, "blank line", "Remove blank lines from the file."))));
+                            }
+                            return Ok(Some(Err(RecordError::new(
+                                line,
+                                format!("{} fields where the header has {}", record.len(), width),
+                                "Quote fields that contain the delimiter, and check for unbalanced quotes on this or an earlier line.",
+                            ))));
+                        }
+                        if record.as_slice().len() > max {
+                            return Ok(Some(Err(too_long(line, record.as_slice().len(), max))));
+                        }
+                        let field = |i: usize, name: &str| decode(record.get(i).unwrap_or(&[]), lossy, line, name);
+                        let id_value = match id {
+                            Some(i) => match field(*i, "id") {
+                                Ok(v) => v,
+                                Err(e) => return Ok(Some(Err(e))),
+                            },
+                            None => line.to_string(),
+                        };
+                        let result = (|| {
+                            let text = field(*text, "text")?;
+                            let label = label.map(|i| field(i, "label")).transpose()?;
+                            Ok(Record { line, id: id_value.clone(), text, label })
+                        })();
+                        Ok(Some(result.map_err(|mut e: RecordError| {
+                            e.id = Some(id_value.clone());
+                            e
+                        })))
+                    }
+                    Err(e) => {
+                        let line = e.position().map(|p| p.line()).unwrap_or(0);
+                        match e.kind() {
+                            csv::ErrorKind::Io(_) => Err(data_error(&self.path, format!("read failed: {e}"), "Check the file and retry.")),
+                            _ => Ok(Some(Err(RecordError::new(line, format!("malformed record: {e}"), "Fix the quoting of this record.")))),
+                        }
+                    }
+                }
+            }
+            Inner::Lines { reader, line, buf } => loop {
+                buf.clear();
+                let n = read_line_limited(reader, buf, max).map_err(|e| data_error(&self.path, format!("read failed: {e}"), "Check the file and retry."))?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                let this_line = *line;
+                if buf.len() > max {
+                    return Ok(Some(Err(too_long(this_line, n, max))));
+                }
+                strip_line_end(buf);
+                if this_line == 1 && buf.starts_with(b"\xEF\xBB\xBF") {
+                    buf.drain(..3);
+                }
+                let text = match decode(buf, lossy, this_line, "line") {
+                    Ok(t) => t,
+                    Err(e) => return Ok(Some(Err(e))),
+                };
+                if self.options.format == InputFormat::Text {
+                    return Ok(Some(Ok(Record { line: this_line, id: this_line.to_string(), text, label: None })));
+                }
+                if text.trim().is_empty() {
+                    continue; // blank lines between JSON objects carry no record
+                }
+                return Ok(Some(parse_json_record(&text, this_line, &self.options.columns)));
+            },
+        }
+    }
+}
+
+impl Iterator for RecordReader {
+    type Item = Result<std::result::Result<Record, RecordError>>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_record().transpose()
+    }
+}
+
+fn data_error(path: &str, message: String, remedy: &str) -> StanceError {
+    StanceError::Data { path: path.to_string(), message, remedy: remedy.to_string() }
+}
+
+fn too_long(line: u64, len: usize, max: usize) -> RecordError {
+    RecordError::new(line, format!("record of {len} bytes exceeds the limit of {max}"), "Split the record, or raise --max-record-bytes.")
+}
+
+fn decode(bytes: &[u8], lossy: bool, line: u64, what: &str) -> std::result::Result<String, RecordError> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(_) if lossy => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        Err(e) => Err(RecordError::new(
+            line,
+            format!("the {what} is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
+            "Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass --lossy to replace bad bytes.",
+        )),
+    }
+}
+
+fn strip_line_end(buf: &mut Vec<u8>) {
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    }
+}
+
+/// Reads one line, but keeps at most `max + 1` bytes of it (the rest is skipped), so an endless
+/// line cannot exhaust memory. Returns the bytes consumed.
+fn read_line_limited(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    let mut consumed = 0;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(consumed);
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let room = (max + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let n = chunk.len();
+        reader.consume(n);
+        consumed += n;
+        if done {
+            return Ok(consumed);
+        }
+    }
+}
+
+fn parse_json_record(text: &str, line: u64, columns: &Columns) -> std::result::Result<Record, RecordError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        RecordError::new(line, format!("not valid JSON: {e}"), "Each line must be one complete JSON object.")
+    })?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| RecordError::new(line, "the line is JSON but not an object", "Each line must be a JSON object like {\"text\": \"...\"}."))?;
+    let id = match columns.id.as_deref().map(|k| (k, object.get(k))) {
+        None => line.to_string(),
+        Some((_, Some(serde_json::Value::String(s)))) => s.clone(),
+        Some((_, Some(serde_json::Value::Number(n)))) => n.to_string(),
+        Some((k, _)) => {
+            return Err(RecordError::new(line, format!("no string or number field '{k}'"), "Add the id field, or name another with --id-col."))
+        }
+    };
+    let field = |key: &str, what: &str| -> std::result::Result<String, RecordError> {
+        match object.get(key) {
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(RecordError::new(line, format!("field '{key}' is not a string"), format!("Make '{key}' a JSON string."))),
+            None => Err(RecordError::new(line, format!("no field '{key}'"), format!("Add it, or name the {what} field with --{what}-col."))),
+        }
+    };
+    let with_id = |mut e: RecordError| {
+        e.id = Some(id.clone());
+        e
+    };
+    let text = field(&columns.text, "text").map_err(with_id)?;
+    let label = columns.label.as_deref().map(|k| field(k, "label")).transpose().map_err(with_id)?;
+    Ok(Record { line, id, text, label })
+}

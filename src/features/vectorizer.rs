@@ -1,0 +1,262 @@
+//! The fitted vectorizer: a sorted n-gram vocabulary with idf weights, turning analyzed terms
+//! into tf-idf sparse vectors. IDF comes from the training corpus and is stored, so a sentence
+//! scored alone gets exactly the vector it gets inside a batch.
+
+use std::collections::HashMap;
+
+use super::config::{Norm, VectorizerConfig};
+use super::sparse::SparseVector;
+use crate::error::{Result, StanceError};
+use crate::text::{Analysis, Analyzer};
+
+/// Term ids are packed 21 bits each into a 64-bit n-gram key; id+1 is stored so 0 means "none".
+const ID_BITS: u32 = 21;
+/// Most distinct terms the n-gram key can address.
+pub const MAX_TERMS: usize = (1 << ID_BITS) - 2;
+const UNKNOWN: u32 = u32::MAX;
+
+#[inline]
+fn pack(ids: &[u32]) -> u64 {
+    let mut key = 0u64;
+    for (i, &id) in ids.iter().enumerate() {
+        key |= (id as u64 + 1) << (ID_BITS * i as u32);
+    }
+    key
+}
+
+/// Buffers reused across calls to [`Vectorizer::transform`].
+#[derive(Debug, Default)]
+pub struct VectorScratch {
+    term_ids: Vec<u32>,
+    features: Vec<u32>,
+}
+
+/// A feature occurrence: which feature, and which terms of the analysis produced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Occurrence {
+    pub feature: u32,
+    pub first_term: u32,
+    pub n_terms: u32,
+}
+
+/// A fitted vocabulary with idf weights.
+#[derive(Debug, Clone)]
+pub struct Vectorizer {
+    config: VectorizerConfig,
+    features: Vec<String>,
+    idf: Vec<f64>,
+    term_ids: HashMap<String, u32>,
+    ngram_ids: HashMap<u64, u32>,
+}
+
+impl Vectorizer {
+    /// Rebuilds a vectorizer from its saved parts (sorted features and their idf).
+    pub fn from_parts(config: VectorizerConfig, features: Vec<String>, idf: Vec<f64>) -> Result<Self> {
+        config.validate()?;
+        if features.len() != idf.len() {
+            return Err(StanceError::Training(format!(
+                "{} features but {} idf weights",
+                features.len(),
+                idf.len()
+            )));
+        }
+        let mut term_ids: HashMap<String, u32> = HashMap::new();
+        let mut ngram_ids = HashMap::with_capacity(features.len());
+        let mut ids = Vec::with_capacity(3);
+        for (f, feature) in features.iter().enumerate() {
+            ids.clear();
+            for term in feature.split(' ') {
+                let next = term_ids.len() as u32;
+                ids.push(*term_ids.entry(term.to_string()).or_insert(next));
+            }
+            if ids.len() > super::config::MAX_NGRAM || term_ids.len() > MAX_TERMS {
+                return Err(StanceError::Training(format!("feature '{feature}' cannot be indexed")));
+            }
+            ngram_ids.insert(pack(&ids), f as u32);
+        }
+        Ok(Vectorizer { config, features, idf, term_ids, ngram_ids })
+    }
+
+    /// Learns the vocabulary and idf from a training corpus.
+    pub fn fit<S: AsRef<str>>(config: VectorizerConfig, analyzer: &Analyzer, docs: &[S]) -> Result<Self> {
+        config.validate()?;
+        let n_docs = docs.len();
+        let mut dictionary: HashMap<String, u32> = HashMap::new();
+        let mut words: Vec<String> = Vec::new();
+        let mut df: HashMap<u64, (u32, u64)> = HashMap::new();
+        let mut analysis = Analysis::new();
+        let mut ids = Vec::new();
+        let mut keys = Vec::new();
+        for doc in docs {
+            analyzer.analyze(doc.as_ref(), &mut analysis);
+            ids.clear();
+            for term in analysis.terms() {
+                let text = analysis.text(term);
+                let id = match dictionary.get(text) {
+                    Some(&id) => id,
+                    None => {
+                        if words.len() >= MAX_TERMS {
+                            return Err(StanceError::Training(format!(
+                                "more than {MAX_TERMS} distinct terms; raise --min-df or use a smaller corpus"
+                            )));
+                        }
+                        let id = words.len() as u32;
+                        dictionary.insert(text.to_string(), id);
+                        words.push(text.to_string());
+                        id
+                    }
+                };
+                ids.push(id);
+            }
+            keys.clear();
+            for n in config.ngram_min..=config.ngram_max {
+                for window in ids.windows(n) {
+                    keys.push(pack(window));
+                }
+            }
+            keys.sort_unstable();
+            // Count occurrences for max_features ranking, document frequency once per doc.
+            let mut i = 0;
+            while i < keys.len() {
+                let mut j = i + 1;
+                while j < keys.len() && keys[j] == keys[i] {
+                    j += 1;
+                }
+                let entry = df.entry(keys[i]).or_insert((0, 0));
+                entry.0 += 1;
+                entry.1 += (j - i) as u64;
+                i = j;
+            }
+        }
+        let min_df = config.min_df.resolve(n_docs).max(1);
+        let max_df = config.max_df.resolve(n_docs).max(1);
+        // (feature text, document frequency, total occurrences)
+        let mut kept: Vec<(String, u32, u64)> = df
+            .into_iter()
+            .filter(|(_, (d, _))| (*d as usize) >= min_df && (*d as usize) <= max_df)
+            .map(|(key, (d, total))| (unpack_to_string(key, &words), d, total))
+            .collect();
+        if let Some(limit) = config.max_features {
+            if kept.len() > limit {
+                // Keep the most frequent; ties broken by the text, never by hash order.
+                kept.sort_unstable_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+                kept.truncate(limit);
+            }
+        }
+        if kept.is_empty() {
+            return Err(StanceError::Training(
+                "the vocabulary is empty after applying --min-df/--max-df; try a smaller --min-df, a larger --max-df or more data".into(),
+            ));
+        }
+        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let idf = kept
+            .iter()
+            .map(|(_, d, _)| if config.use_idf { smooth_idf(n_docs, *d as usize) } else { 1.0 })
+            .collect();
+        let features = kept.into_iter().map(|(s, _, _)| s).collect();
+        Vectorizer::from_parts(config, features, idf)
+    }
+
+    pub fn config(&self) -> &VectorizerConfig {
+        &self.config
+    }
+    /// The sorted feature names (n-grams joined by a space).
+    pub fn features(&self) -> &[String] {
+        &self.features
+    }
+    pub fn idf(&self) -> &[f64] {
+        &self.idf
+    }
+    pub fn n_features(&self) -> usize {
+        self.features.len()
+    }
+
+    /// Looks up the term ids of an analysis (UNKNOWN for terms outside every feature).
+    fn lookup_terms(&self, analysis: &Analysis, out: &mut Vec<u32>) {
+        out.clear();
+        out.extend(analysis.terms().iter().map(|t| *self.term_ids.get(analysis.text(t)).unwrap_or(&UNKNOWN)));
+    }
+
+    /// Calls `f(feature, first_term, n_terms)` for every n-gram of the analysis in the vocabulary.
+    fn for_each_occurrence(&self, term_ids: &[u32], mut f: impl FnMut(u32, usize, usize)) {
+        for n in self.config.ngram_min..=self.config.ngram_max {
+            for (i, window) in term_ids.windows(n).enumerate() {
+                if window.contains(&UNKNOWN) {
+                    continue;
+                }
+                if let Some(&feature) = self.ngram_ids.get(&pack(window)) {
+                    f(feature, i, n);
+                }
+            }
+        }
+    }
+
+    /// The tf-idf vector of an analysis, written into `out`.
+    pub fn transform(&self, analysis: &Analysis, scratch: &mut VectorScratch, out: &mut SparseVector) {
+        out.clear();
+        self.lookup_terms(analysis, &mut scratch.term_ids);
+        scratch.features.clear();
+        let features = &mut scratch.features;
+        self.for_each_occurrence(&scratch.term_ids, |feature, _, _| features.push(feature));
+        features.sort_unstable();
+        let mut i = 0;
+        while i < features.len() {
+            let mut j = i + 1;
+            while j < features.len() && features[j] == features[i] {
+                j += 1;
+            }
+            let count = (j - i) as f64;
+            let tf = if self.config.binary {
+                1.0
+            } else if self.config.sublinear_tf {
+                1.0 + count.ln()
+            } else {
+                count
+            };
+            out.indices.push(features[i]);
+            out.values.push(tf * self.idf[features[i] as usize]);
+            i = j;
+        }
+        normalize(self.config.norm, &mut out.values);
+    }
+
+    /// Every vocabulary n-gram occurrence in the analysis, with the terms that produced it
+    /// (for explanations: which words of the source pushed the score).
+    pub fn occurrences(&self, analysis: &Analysis, scratch: &mut VectorScratch, out: &mut Vec<Occurrence>) {
+        out.clear();
+        self.lookup_terms(analysis, &mut scratch.term_ids);
+        self.for_each_occurrence(&scratch.term_ids, |feature, first, n| {
+            out.push(Occurrence { feature, first_term: first as u32, n_terms: n as u32 })
+        });
+    }
+}
+
+/// scikit-learn's smoothed idf: as if one extra document contained every term once.
+pub fn smooth_idf(n_docs: usize, df: usize) -> f64 {
+    ((1.0 + n_docs as f64) / (1.0 + df as f64)).ln() + 1.0
+}
+
+fn normalize(norm: Norm, values: &mut [f64]) {
+    let total = match norm {
+        Norm::None => return,
+        Norm::L2 => values.iter().map(|v| v * v).sum::<f64>().sqrt(),
+        Norm::L1 => values.iter().map(|v| v.abs()).sum::<f64>(),
+    };
+    if total > 0.0 {
+        values.iter_mut().for_each(|v| *v /= total);
+    }
+}
+
+fn unpack_to_string(key: u64, words: &[String]) -> String {
+    let mut s = String::new();
+    let mut k = key;
+    while k != 0 {
+        let id = (k & ((1 << ID_BITS) - 1)) as usize - 1;
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&words[id]);
+        k >>= ID_BITS;
+    }
+    s
+}

@@ -1,0 +1,9 @@
+//! Classifiers: parameters, linfa training, and the sparse linear scorer the weights end up in.
+
+pub mod params;
+pub mod scorer;
+pub mod train;
+
+pub use params::{ClassifierKind, TrainParams};
+pub use scorer::{LinearScorer, Link};
+pub use train::fit_scorer;

@@ -1,0 +1,167 @@
+//! Training at the linfa boundary: sparse rows become a dense matrix, linfa fits, and the fitted
+//! weights are copied into a [`LinearScorer`]. Each learner's pitfalls are handled here, once:
+//! logistic regression's "positive" class is read from the fitted model, naive Bayes is exported
+//! as log-probabilities (its own `predict_proba` overflows), FTRL gets a constant column as its
+//! intercept and a seeded generator.
+
+use linfa::prelude::*;
+use linfa_bayes::MultinomialNb;
+use linfa_ftrl::Ftrl;
+use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
+use ndarray::{s, Array1, Array2};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256Plus;
+
+use super::params::{ClassifierKind, TrainParams};
+use super::scorer::{Link, LinearScorer};
+use crate::error::{Result, StanceError};
+use crate::features::sparse::to_dense_column_major;
+use crate::features::SparseVector;
+
+/// Fits the chosen learner on sparse rows with class indices `targets` in `0..n_classes`.
+pub fn fit_scorer(
+    params: &TrainParams,
+    rows: &[SparseVector],
+    targets: &[usize],
+    n_features: usize,
+    n_classes: usize,
+) -> Result<LinearScorer> {
+    params.validate()?;
+    if rows.len() != targets.len() || rows.is_empty() {
+        return Err(StanceError::Training(format!("{} rows but {} labels", rows.len(), targets.len())));
+    }
+    if n_classes < 2 || targets.iter().any(|&t| t >= n_classes) {
+        return Err(StanceError::Training("need at least two classes with valid indices".into()));
+    }
+    let (weights, intercepts, link) = match params.classifier {
+        ClassifierKind::Logistic if n_classes == 2 => fit_binary_logistic(params, rows, targets, n_features)?,
+        ClassifierKind::Logistic => fit_multi_logistic(params, rows, targets, n_features, n_classes)?,
+        ClassifierKind::Nb => fit_naive_bayes(params, rows, targets, n_features, n_classes)?,
+        ClassifierKind::Ftrl => fit_ftrl(params, rows, targets, n_features, n_classes)?,
+    };
+    LinearScorer::new(n_features, n_classes, weights, intercepts, link)
+        .ok_or_else(|| StanceError::Training("the learner produced non-finite weights; try a larger --alpha".into()))
+}
+
+type Fitted = (Vec<f64>, Vec<f64>, Link);
+
+fn learner_error(e: impl std::fmt::Display) -> StanceError {
+    StanceError::Training(e.to_string())
+}
+
+fn fit_binary_logistic(params: &TrainParams, rows: &[SparseVector], targets: &[usize], d: usize) -> Result<Fitted> {
+    let dataset = Dataset::new(to_dense_column_major(rows, d), Array1::from(targets.to_vec()));
+    let model = LogisticRegression::default()
+        .alpha(params.alpha)
+        .max_iterations(params.max_iter)
+        .fit(&dataset)
+        .map_err(learner_error)?;
+    // linfa's "positive" class is not necessarily label 1: read it from the model.
+    let pos = model.labels().pos.class;
+    let mut weights = vec![0.0; d * 2];
+    for (f, w) in model.params().iter().enumerate() {
+        weights[f * 2 + pos] = *w;
+    }
+    let mut intercepts = vec![0.0; 2];
+    intercepts[pos] = model.intercept();
+    Ok((weights, intercepts, Link::Softmax))
+}
+
+fn fit_multi_logistic(params: &TrainParams, rows: &[SparseVector], targets: &[usize], d: usize, k: usize) -> Result<Fitted> {
+    let dataset = Dataset::new(to_dense_column_major(rows, d), Array1::from(targets.to_vec()));
+    let model = MultiLogisticRegression::default()
+        .alpha(params.alpha)
+        .max_iterations(params.max_iter)
+        .fit(&dataset)
+        .map_err(learner_error)?;
+    let mut weights = vec![0.0; d * k];
+    let mut intercepts = vec![0.0; k];
+    for (col, &class) in model.classes().iter().enumerate() {
+        for f in 0..d {
+            weights[f * k + class] = model.params()[[f, col]];
+        }
+        intercepts[class] = model.intercept()[col];
+    }
+    Ok((weights, intercepts, Link::Softmax))
+}
+
+fn fit_naive_bayes(params: &TrainParams, rows: &[SparseVector], targets: &[usize], d: usize, k: usize) -> Result<Fitted> {
+    let dataset = Dataset::new(to_dense_row_major(rows, d, false), Array1::from(targets.to_vec()));
+    // linfa-bayes 0.8.1 `dbg!`s every class histogram during fit: keep that off our stderr.
+    let model = crate::util::with_stderr_silenced(|| MultinomialNb::params().alpha(params.alpha).fit(&dataset))
+        .map_err(learner_error)?;
+    // The fitted histograms are private; their serde form is the stable way to read them.
+    let value = serde_json::to_value(&model).map_err(learner_error)?;
+    let info = value.get("class_info").and_then(|v| v.as_object()).ok_or_else(|| learner_error("naive Bayes model has no class_info"))?;
+    let mut weights = vec![0.0; d * k];
+    let mut intercepts = vec![f64::NAN; k];
+    for (class, hist) in info {
+        let c: usize = class.parse().map_err(learner_error)?;
+        let prior = hist.get("prior").and_then(|p| p.as_f64()).ok_or_else(|| learner_error("no prior"))?;
+        let log_prob = hist
+            .get("feature_log_prob")
+            .and_then(|a| a.get("data"))
+            .and_then(|a| a.as_array())
+            .ok_or_else(|| learner_error("no feature_log_prob"))?;
+        if log_prob.len() != d || c >= k {
+            return Err(learner_error("naive Bayes histogram has the wrong shape"));
+        }
+        intercepts[c] = prior.ln();
+        for (f, lp) in log_prob.iter().enumerate() {
+            weights[f * k + c] = lp.as_f64().ok_or_else(|| learner_error("non-numeric log probability"))?;
+        }
+    }
+    Ok((weights, intercepts, Link::Softmax))
+}
+
+fn fit_ftrl(params: &TrainParams, rows: &[SparseVector], targets: &[usize], d: usize, k: usize) -> Result<Fitted> {
+    // FTRL has no intercept: a constant last column plays that role.
+    let x = to_dense_row_major(rows, d, true);
+    // Two labels need one model (for class 1); more need one per class.
+    let modelled: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
+    let mut weights = vec![0.0; d * k];
+    let mut intercepts = vec![0.0; k];
+    for &class in &modelled {
+        let rng = Xoshiro256Plus::seed_from_u64(params.seed.wrapping_add(class as u64));
+        let valid = Ftrl::params_with_rng(rng)
+            .alpha(params.alpha)
+            .beta(params.beta)
+            .l1_ratio(params.l1_ratio)
+            .l2_ratio(params.l2_ratio)
+            .check()
+            .map_err(learner_error)?;
+        let mut model = Ftrl::new(valid.clone(), d + 1);
+        let y: Array1<bool> = targets.iter().map(|&t| t == class).collect();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let mut shuffle = crate::util::SplitMix64::new(params.seed ^ (class as u64).wrapping_mul(0x9E37_79B9));
+        for _ in 0..params.epochs {
+            shuffle.shuffle(&mut order);
+            for &i in &order {
+                let batch = DatasetBase::new(x.slice(s![i..i + 1, ..]), y.slice(s![i..i + 1]));
+                model = valid.fit_with(Some(model), &batch).map_err(learner_error)?;
+            }
+        }
+        let w = model.get_weights();
+        for f in 0..d {
+            weights[f * k + class] = w[f];
+        }
+        intercepts[class] = w[d];
+    }
+    let link = if k == 2 { Link::Softmax } else { Link::OneVsRestSigmoid };
+    Ok((weights, intercepts, link))
+}
+
+/// Dense row-major matrix, optionally with a trailing constant column of ones.
+pub fn to_dense_row_major(rows: &[SparseVector], d: usize, bias_column: bool) -> Array2<f64> {
+    let width = d + usize::from(bias_column);
+    let mut x = Array2::<f64>::zeros((rows.len(), width));
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter() {
+            x[[r, c as usize]] = v;
+        }
+        if bias_column {
+            x[[r, d]] = 1.0;
+        }
+    }
+    x
+}
