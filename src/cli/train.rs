@@ -30,6 +30,12 @@ pub fn run(cmd: TrainCmd) -> Result<Outcome> {
     let model_path = cmd.model.clone().unwrap_or_else(|| PathBuf::from(format!("models/{}.model", cmd.data.label_col)));
     let data = load_labelled(&cmd.data.data, cmd.data.input_format, &cmd.data.text_col, &cmd.data.label_col)?;
     eprintln!("read {} labelled texts from {}", data.texts.len(), data.path);
+    for (label, n, line) in crate::data::labelled::rare_labels(&data, 3) {
+        eprintln!(
+            "warning: {}:{line}: label '{label}' has only {n} example(s); if it is a typo, fix it, or the model learns it as a class of its own",
+            data.path
+        );
+    }
     let source = DataSource {
         path: cmd.data.data.clone(),
         text_col: cmd.data.text_col.clone(),

@@ -42,6 +42,14 @@ pub fn load_labelled(path: &str, format: Option<InputFormat>, text_col: &str, la
                 remedy: "Every training example needs text: fill it in or delete the row.".into(),
             });
         }
+        if !record.text.chars().any(crate::text::tokenizer::is_word_char) {
+            return Err(StanceError::Input {
+                path: path.to_string(),
+                line: record.line,
+                message: "the text has no words (only punctuation, symbols or emoji)".into(),
+                remedy: "A model cannot learn from it: delete the row or write the text out.".into(),
+            });
+        }
         if label.is_empty() {
             return Err(StanceError::Input {
                 path: path.to_string(),
@@ -62,4 +70,15 @@ pub fn load_labelled(path: &str, format: Option<InputFormat>, text_col: &str, la
         });
     }
     Ok(data)
+}
+
+/// Labels with fewer than `min` examples, with the line of their first example: usually a typo
+/// in the label column ("escalaton"), which would otherwise become a class of its own.
+pub fn rare_labels(data: &LabelledData, min: usize) -> Vec<(String, usize, u64)> {
+    let mut seen: std::collections::BTreeMap<&str, (usize, u64)> = Default::default();
+    for (label, line) in data.labels.iter().zip(&data.lines) {
+        let e = seen.entry(label).or_insert((0, *line));
+        e.0 += 1;
+    }
+    seen.into_iter().filter(|(_, (n, _))| *n < min).map(|(l, (n, line))| (l.to_string(), n, line)).collect()
 }

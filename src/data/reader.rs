@@ -78,7 +78,17 @@ pub struct RecordReader {
 }
 
 enum Inner {
-    Delimited { reader: csv::Reader<Box<dyn Read + Send>>, text: usize, label: Option<usize>, id: Option<usize>, width: usize, record: csv::ByteRecord },
+    Delimited {
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        text: usize,
+        label: Option<usize>,
+        id: Option<usize>,
+        width: usize,
+        record: csv::ByteRecord,
+        /// The record after `record`, read ahead to tell whether a multi-line record ran to the
+        /// end of the input (the signature of an unbalanced quote).
+        lookahead: Option<csv::ByteRecord>,
+    },
     Lines { reader: BufReader<Box<dyn Read + Send>>, line: u64, buf: Vec<u8> },
 }
 
@@ -135,7 +145,7 @@ impl RecordReader {
                 let text = find(&options.columns.text, "text")?;
                 let label = options.columns.label.as_deref().map(|l| find(l, "label")).transpose()?;
                 let id = options.columns.id.as_deref().map(|l| find(l, "id")).transpose()?;
-                Inner::Delimited { reader, text, label, id, width: names.len(), record: csv::ByteRecord::new() }
+                Inner::Delimited { reader, text, label, id, width: names.len(), record: csv::ByteRecord::new(), lookahead: None }
             }
             InputFormat::Jsonl | InputFormat::Text => Inner::Lines { reader: BufReader::with_capacity(1 << 16, input), line: 0, buf: Vec::new() },
         };
@@ -151,11 +161,37 @@ impl RecordReader {
         let max = self.options.max_record_bytes;
         let lossy = self.options.lossy;
         match &mut self.inner {
-            Inner::Delimited { reader, text, label, id, width, record } => {
-                match reader.read_byte_record(record) {
+            Inner::Delimited { reader, text, label, id, width, record, lookahead } => {
+                let read = match lookahead.take() {
+                    Some(next) => {
+                        *record = next;
+                        Ok(true)
+                    }
+                    None => reader.read_byte_record(record),
+                };
+                match read {
                     Ok(false) => Ok(None),
                     Ok(true) => {
                         let line = record.position().map(|p| p.line()).unwrap_or(0);
+                        let newlines = record.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count()).sum::<usize>();
+                        if newlines > 0 {
+                            let mut next = csv::ByteRecord::new();
+                            match reader.read_byte_record(&mut next) {
+                                Ok(true) => *lookahead = Some(next),
+                                Ok(false) if record.as_slice().contains(&b'\n') => {
+                                    let trailing = u64::from(record.as_slice().ends_with(b"\n"));
+                                    let last = line + newlines as u64 - trailing;
+                                    let id_value = id.and_then(|i| record.get(i)).map(|b| String::from_utf8_lossy(b).into_owned());
+                                    return Ok(Some(Err(RecordError { id: id_value, ..RecordError::new(
+                                        line,
+                                        format!("a quoted field opened on this line is never closed: it runs to the end of the input (line {last}), swallowing every line in between"),
+                                        "Balance the quotes (a literal quote inside a quoted field is written \"\"), or use TSV without quoting.",
+                                    ) })));
+                                }
+                                Ok(false) => {}
+                                Err(_) => {} // reported when that record is read again below
+                            }
+                        }
                         if record.len() != *width {
                             if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(|b| b.is_ascii_whitespace())) {
                                 return Ok(Some(Err(RecordError::new(line, "blank line", "Remove blank lines from the file."))));

@@ -1,0 +1,157 @@
+//! Property tests: random bytes and random text thrown at everything that reads untrusted input.
+//! The property is always the same: no panic, and whatever comes back is well formed.
+
+mod common;
+
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use proptest::prelude::*;
+use stance::data::{Columns, InputFormat, ReadOptions, RecordReader};
+use stance::persist;
+use stance::pipeline::{DataSource, Pipeline, PipelineConfig, Workspace};
+use stance::text::sentences::split_sentences;
+use stance::text::{Analysis, Analyzer, AnalyzerConfig, StemLanguage};
+
+/// Cases per property; each property runs this many random inputs.
+const CASES: u32 = 2000;
+
+fn model() -> &'static (Pipeline, Vec<u8>) {
+    static MODEL: OnceLock<(Pipeline, Vec<u8>)> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        let (texts, labels) = common::corpus_sample(30);
+        let mut config = PipelineConfig::default();
+        config.train = stance::model::TrainParams::for_classifier(stance::model::ClassifierKind::Nb);
+        let p = Pipeline::fit(&config, &texts, &labels, &DataSource::default()).unwrap();
+        let bytes = persist::to_bytes(&p).unwrap();
+        (p, bytes)
+    })
+}
+
+/// Text with the characters that break tokenizers: quotes, dots, apostrophes, hyphens, CJK,
+/// Arabic, combining marks, emoji, control characters, NUL.
+fn nasty_text() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("U.S.".to_string()),
+            Just("Lt. Gen.".to_string()),
+            Just("don't".to_string()),
+            Just("’".to_string()),
+            Just("-".to_string()),
+            Just("...".to_string()),
+            Just("“".to_string()),
+            Just("\"".to_string()),
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            Just("\0".to_string()),
+            Just("3.5".to_string()),
+            Just("停火。".to_string()),
+            Just("وقف إطلاق النار".to_string()),
+            Just("e\u{301}".to_string()),
+            Just("🕊️".to_string()),
+            Just("not".to_string()),
+            "\\PC{0,12}",
+            "[a-zA-Z ]{0,20}",
+        ],
+        0..40,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: CASES, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn model_loader_never_panics_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = persist::from_bytes(&bytes, Path::new("random.model"));
+    }
+
+    #[test]
+    fn model_loader_never_panics_on_mutated_models(flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8), cut in any::<prop::sample::Index>()) {
+        let good = &model().1;
+        let mut bytes = good.clone();
+        for (i, v) in &flips {
+            let at = i.index(bytes.len());
+            bytes[at] ^= v | 1;
+        }
+        let _ = persist::from_bytes(&bytes, Path::new("mutated.model"));
+        let len = cut.index(good.len());
+        prop_assert!(persist::from_bytes(&good[..len], Path::new("cut.model")).is_err());
+    }
+
+    #[test]
+    fn analyzer_terms_are_in_bounds(text in nasty_text(), negation in any::<bool>()) {
+        for stem in [StemLanguage::English, StemLanguage::None, StemLanguage::Arabic] {
+            let analyzer = Analyzer::new(AnalyzerConfig { stem, negation_scope: negation });
+            let mut a = Analysis::new();
+            analyzer.analyze(&text, &mut a);
+            let mut last_end = 0;
+            for t in a.terms() {
+                prop_assert!(t.start < t.end && t.end <= text.len());
+                prop_assert!(t.start >= last_end);
+                prop_assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+                last_end = t.end;
+            }
+        }
+    }
+
+    #[test]
+    fn splitter_spans_are_ordered_trimmed_and_on_char_boundaries(text in nasty_text()) {
+        let spans = split_sentences(&text);
+        let mut last = 0;
+        for s in &spans {
+            prop_assert!(s.start >= last && s.start < s.end && s.end <= text.len());
+            prop_assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
+            let t = s.text(&text);
+            prop_assert_eq!(t, t.trim());
+            last = s.end;
+        }
+    }
+
+    #[test]
+    fn scoring_any_text_gives_probabilities(text in nasty_text()) {
+        let (p, _) = model();
+        let mut ws = Workspace::default();
+        let label = p.predict(&text, &mut ws);
+        prop_assert!(label < p.labels().len());
+        let sum: f64 = ws.probabilities.iter().sum();
+        prop_assert!((sum - 1.0).abs() < 1e-9);
+        prop_assert!(ws.probabilities.iter().all(|x| x.is_finite()));
+        let _ = p.explain(&text, label, 5, &mut ws);
+    }
+
+    #[test]
+    fn readers_account_for_input_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..400), fmt in 0usize..4) {
+        let format = [InputFormat::Csv, InputFormat::Tsv, InputFormat::Jsonl, InputFormat::Text][fmt];
+        let options = ReadOptions {
+            format,
+            columns: Columns { text: "text".into(), label: Some("label".into()), id: None },
+            max_record_bytes: 64,
+            lossy: false,
+        };
+        let input = Box::new(Cursor::new(bytes.clone()));
+        if let Ok(reader) = RecordReader::from_reader("fuzz", input, options) {
+            let mut last_line = 0;
+            for item in reader {
+                let item = item.expect("in-memory reads cannot fail");
+                let line = match &item { Ok(r) => r.line, Err(e) => e.line };
+                prop_assert!(line >= last_line, "lines go forward");
+                last_line = line;
+            }
+        }
+    }
+
+    #[test]
+    fn text_reader_yields_one_item_per_line(lines in proptest::collection::vec(proptest::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..30), 0..30)) {
+        let mut bytes = Vec::new();
+        for l in &lines {
+            bytes.extend_from_slice(l);
+            bytes.push(b'\n');
+        }
+        let options = ReadOptions { format: InputFormat::Text, columns: Columns { text: "text".into(), label: None, id: None }, max_record_bytes: 20, lossy: false };
+        let reader = RecordReader::from_reader("lines", Box::new(Cursor::new(bytes)), options).unwrap();
+        let items: Vec<_> = reader.map(|i| i.unwrap()).collect();
+        prop_assert_eq!(items.len(), lines.len());
+    }
+}
