@@ -22,6 +22,9 @@ pub struct Record {
     pub id: String,
     pub text: String,
     pub label: Option<String>,
+    /// Values of the optional columns named with [`RecordReader::set_optional_columns`], in
+    /// that order; `None` where the column or key is absent (or, in JSON, null).
+    pub extra: Vec<Option<String>>,
 }
 
 /// A record that could not be used, with the line it starts on.
@@ -75,10 +78,23 @@ pub struct RecordReader {
     path: String,
     options: ReadOptions,
     inner: Inner,
+    /// Optional keys (JSONL) to read into [`Record::extra`].
+    extra_keys: Vec<String>,
+    /// Records in which `--lossy` replaced invalid UTF-8.
+    lossy_records: u64,
 }
 
 enum Inner {
-    Delimited { reader: csv::Reader<Box<dyn Read + Send>>, text: usize, label: Option<usize>, id: Option<usize>, width: usize, record: csv::ByteRecord },
+    Delimited {
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        text: usize,
+        label: Option<usize>,
+        id: Option<usize>,
+        width: usize,
+        record: csv::ByteRecord,
+        names: Vec<String>,
+        extra: Vec<Option<usize>>,
+    },
     Lines { reader: BufReader<Box<dyn Read + Send>>, line: u64, buf: Vec<u8> },
 }
 
@@ -135,23 +151,41 @@ impl RecordReader {
                 let text = find(&options.columns.text, "text")?;
                 let label = options.columns.label.as_deref().map(|l| find(l, "label")).transpose()?;
                 let id = options.columns.id.as_deref().map(|l| find(l, "id")).transpose()?;
-                Inner::Delimited { reader, text, label, id, width: names.len(), record: csv::ByteRecord::new() }
+                Inner::Delimited { reader, text, label, id, width: names.len(), record: csv::ByteRecord::new(), names, extra: Vec::new() }
             }
             InputFormat::Jsonl | InputFormat::Text => Inner::Lines { reader: BufReader::with_capacity(1 << 16, input), line: 0, buf: Vec::new() },
         };
-        Ok(RecordReader { path: path.to_string(), options, inner })
+        Ok(RecordReader { path: path.to_string(), options, inner, extra_keys: Vec::new(), lossy_records: 0 })
     }
 
     pub fn path(&self) -> &str {
         &self.path
     }
 
+    /// Also reads these columns (CSV/TSV) or keys (JSONL) into [`Record::extra`], in this order.
+    /// They are optional: a missing column or key gives `None`, never an error.
+    pub fn set_optional_columns(&mut self, names: &[&str]) {
+        match &mut self.inner {
+            Inner::Delimited { names: header, extra, .. } => {
+                *extra = names.iter().map(|n| header.iter().position(|h| h == n)).collect();
+            }
+            Inner::Lines { .. } => {}
+        }
+        self.extra_keys = names.iter().map(|n| n.to_string()).collect();
+    }
+
+    /// How many records so far had invalid UTF-8 replaced by U+FFFD (with `lossy`).
+    pub fn lossy_records(&self) -> u64 {
+        self.lossy_records
+    }
+
     /// The next record, `None` at the end. `Err` only for a failure to read the input itself.
     pub fn next_record(&mut self) -> Result<Option<std::result::Result<Record, RecordError>>> {
         let max = self.options.max_record_bytes;
         let lossy = self.options.lossy;
+        let lossy_records = &mut self.lossy_records;
         match &mut self.inner {
-            Inner::Delimited { reader, text, label, id, width, record } => {
+            Inner::Delimited { reader, text, label, id, width, record, extra, .. } => {
                 match reader.read_byte_record(record) {
                     Ok(false) => Ok(None),
                     Ok(true) => {
@@ -169,7 +203,12 @@ impl RecordReader {
                         if record.as_slice().len() > max {
                             return Ok(Some(Err(too_long(line, record.as_slice().len(), max))));
                         }
-                        let field = |i: usize, name: &str| decode(record.get(i).unwrap_or(&[]), lossy, line, name);
+                        let replaced = std::cell::Cell::new(false);
+                        let field = |i: usize, name: &str| {
+                            let (s, r) = decode(record.get(i).unwrap_or(&[]), lossy, line, name)?;
+                            replaced.set(replaced.get() | r);
+                            Ok::<String, RecordError>(s)
+                        };
                         let id_value = match id {
                             Some(i) => match field(*i, "id") {
                                 Ok(v) => v,
@@ -180,8 +219,12 @@ impl RecordReader {
                         let result = (|| {
                             let text = field(*text, "text")?;
                             let label = label.map(|i| field(i, "label")).transpose()?;
-                            Ok(Record { line, id: id_value.clone(), text, label })
+                            let extra = extra.iter().map(|c| c.map(|i| field(i, "column")).transpose()).collect::<std::result::Result<Vec<_>, _>>()?;
+                            Ok(Record { line, id: id_value.clone(), text, label, extra })
                         })();
+                        if replaced.get() {
+                            *lossy_records += 1;
+                        }
                         Ok(Some(result.map_err(|mut e: RecordError| {
                             e.id = Some(id_value.clone());
                             e
@@ -212,16 +255,22 @@ impl RecordReader {
                     buf.drain(..3);
                 }
                 let text = match decode(buf, lossy, this_line, "line") {
-                    Ok(t) => t,
+                    Ok((t, replaced)) => {
+                        if replaced && !t.trim().is_empty() {
+                            *lossy_records += 1;
+                        }
+                        t
+                    }
                     Err(e) => return Ok(Some(Err(e))),
                 };
                 if self.options.format == InputFormat::Text {
-                    return Ok(Some(Ok(Record { line: this_line, id: this_line.to_string(), text, label: None })));
+                    let extra = vec![None; self.extra_keys.len()];
+                    return Ok(Some(Ok(Record { line: this_line, id: this_line.to_string(), text, label: None, extra })));
                 }
                 if text.trim().is_empty() {
                     continue; // blank lines between JSON objects carry no record
                 }
-                return Ok(Some(parse_json_record(&text, this_line, &self.options.columns)));
+                return Ok(Some(parse_json_record(&text, this_line, &self.options.columns, &self.extra_keys)));
             },
         }
     }
@@ -242,10 +291,11 @@ fn too_long(line: u64, len: usize, max: usize) -> RecordError {
     RecordError::new(line, format!("record of {len} bytes exceeds the limit of {max}"), "Split the record, or raise --max-record-bytes.")
 }
 
-fn decode(bytes: &[u8], lossy: bool, line: u64, what: &str) -> std::result::Result<String, RecordError> {
+/// The text of `bytes`, and whether invalid UTF-8 was replaced (only with `lossy`).
+fn decode(bytes: &[u8], lossy: bool, line: u64, what: &str) -> std::result::Result<(String, bool), RecordError> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
-        Err(_) if lossy => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        Ok(s) => Ok((s.to_string(), false)),
+        Err(_) if lossy => Ok((String::from_utf8_lossy(bytes).into_owned(), true)),
         Err(e) => Err(RecordError::new(
             line,
             format!("the {what} is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
@@ -291,7 +341,7 @@ fn read_line_limited(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -
     }
 }
 
-fn parse_json_record(text: &str, line: u64, columns: &Columns) -> std::result::Result<Record, RecordError> {
+fn parse_json_record(text: &str, line: u64, columns: &Columns, extra_keys: &[String]) -> std::result::Result<Record, RecordError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         RecordError::new(line, format!("not valid JSON: {e}"), "Each line must be one complete JSON object.")
     })?;
@@ -319,5 +369,14 @@ fn parse_json_record(text: &str, line: u64, columns: &Columns) -> std::result::R
     };
     let text = field(&columns.text, "text").map_err(with_id)?;
     let label = columns.label.as_deref().map(|k| field(k, "label")).transpose().map_err(with_id)?;
-    Ok(Record { line, id, text, label })
+    let extra = extra_keys
+        .iter()
+        .map(|k| match object.get(k.as_str()) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+            _ => None,
+        })
+        .collect();
+    Ok(Record { line, id, text, label, extra })
 }
