@@ -20,6 +20,7 @@ pub mod features;
 pub mod model;
 pub mod persist;
 pub mod pipeline;
+pub mod score;
 pub mod text;
 pub mod util;
 

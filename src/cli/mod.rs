@@ -25,7 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Train a model on labelled sentences and save it as one file.
     Train(train::TrainCmd),
-    /// Score texts with a model: one output row per input record.
+    /// Score texts with a model: per record, per sentence, or per article with an escalation
+    /// index and evidence; CSV, JSONL or a readable view.
     Score(score::ScoreCmd),
     /// Evaluate a model on labelled data: accuracy, per-class P/R/F1, confusion matrix.
     Eval(eval::EvalCmd),
