@@ -22,6 +22,7 @@ pub mod persist;
 pub mod pipeline;
 pub mod score;
 pub mod text;
+pub mod trend;
 pub mod util;
 
 pub use error::{Result, StanceError};
