@@ -82,6 +82,8 @@ pub struct RecordReader {
     extra_keys: Vec<String>,
     /// Records in which `--lossy` replaced invalid UTF-8.
     lossy_records: u64,
+    /// JSONL: key whose value is the id when present (no id column named).
+    default_id_key: Option<String>,
 }
 
 enum Inner {
@@ -155,7 +157,7 @@ impl RecordReader {
             }
             InputFormat::Jsonl | InputFormat::Text => Inner::Lines { reader: BufReader::with_capacity(1 << 16, input), line: 0, buf: Vec::new() },
         };
-        Ok(RecordReader { path: path.to_string(), options, inner, extra_keys: Vec::new(), lossy_records: 0 })
+        Ok(RecordReader { path: path.to_string(), options, inner, extra_keys: Vec::new(), lossy_records: 0, default_id_key: None })
     }
 
     pub fn path(&self) -> &str {
@@ -172,6 +174,18 @@ impl RecordReader {
             Inner::Lines { .. } => {}
         }
         self.extra_keys = names.iter().map(|n| n.to_string()).collect();
+    }
+
+    /// When no id column was named: take the id from column (or key) `name` where the record
+    /// has it, else the line number as usual. For failed records too.
+    pub fn set_default_id_column(&mut self, name: &str) {
+        if self.options.columns.id.is_some() {
+            return;
+        }
+        match &mut self.inner {
+            Inner::Delimited { names, id, .. } => *id = names.iter().position(|h| h == name),
+            Inner::Lines { .. } => self.default_id_key = Some(name.to_string()),
+        }
     }
 
     /// How many records so far had invalid UTF-8 replaced by U+FFFD (with `lossy`).
@@ -270,7 +284,7 @@ impl RecordReader {
                 if text.trim().is_empty() {
                     continue; // blank lines between JSON objects carry no record
                 }
-                return Ok(Some(parse_json_record(&text, this_line, &self.options.columns, &self.extra_keys)));
+                return Ok(Some(parse_json_record(&text, this_line, &self.options.columns, &self.extra_keys, self.default_id_key.as_deref())));
             },
         }
     }
@@ -341,7 +355,7 @@ fn read_line_limited(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -
     }
 }
 
-fn parse_json_record(text: &str, line: u64, columns: &Columns, extra_keys: &[String]) -> std::result::Result<Record, RecordError> {
+fn parse_json_record(text: &str, line: u64, columns: &Columns, extra_keys: &[String], default_id_key: Option<&str>) -> std::result::Result<Record, RecordError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         RecordError::new(line, format!("not valid JSON: {e}"), "Each line must be one complete JSON object.")
     })?;
@@ -349,7 +363,11 @@ fn parse_json_record(text: &str, line: u64, columns: &Columns, extra_keys: &[Str
         .as_object()
         .ok_or_else(|| RecordError::new(line, "the line is JSON but not an object", "Each line must be a JSON object like {\"text\": \"...\"}."))?;
     let id = match columns.id.as_deref().map(|k| (k, object.get(k))) {
-        None => line.to_string(),
+        None => match default_id_key.and_then(|k| object.get(k)) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => line.to_string(),
+        },
         Some((_, Some(serde_json::Value::String(s)))) => s.clone(),
         Some((_, Some(serde_json::Value::Number(n)))) => n.to_string(),
         Some((k, _)) => {
@@ -379,4 +397,59 @@ fn parse_json_record(text: &str, line: u64, columns: &Columns, extra_keys: &[Str
         })
         .collect();
     Ok(Record { line, id, text, label, extra })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(bytes: &'static [u8], format: InputFormat, lossy: bool) -> RecordReader {
+        let options = ReadOptions {
+            format,
+            columns: Columns { text: "text".into(), label: None, id: None },
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            lossy,
+        };
+        RecordReader::from_reader("test", Box::new(bytes), options).unwrap()
+    }
+
+    fn all(r: &mut RecordReader) -> Vec<std::result::Result<Record, RecordError>> {
+        std::iter::from_fn(|| r.next_record().unwrap()).collect()
+    }
+
+    #[test]
+    fn optional_columns_and_default_id_in_csv() {
+        let mut r = reader(b"id,date,text\nx1,2024-01-02,hello\nx2,,bye\n", InputFormat::Csv, false);
+        r.set_optional_columns(&["date", "source"]);
+        r.set_default_id_column("id");
+        let got = all(&mut r);
+        let a = got[0].as_ref().unwrap();
+        assert_eq!((a.id.as_str(), a.extra.clone()), ("x1", vec![Some("2024-01-02".to_string()), None]));
+        let b = got[1].as_ref().unwrap();
+        assert_eq!((b.id.as_str(), b.extra.clone()), ("x2", vec![Some(String::new()), None]));
+        // Without an id column the line number stays the id.
+        let mut r = reader(b"text\nhello\n", InputFormat::Csv, false);
+        r.set_default_id_column("id");
+        assert_eq!(all(&mut r)[0].as_ref().unwrap().id, "2");
+    }
+
+    #[test]
+    fn optional_keys_default_id_and_lossy_count_in_jsonl() {
+        let mut r = reader(
+            b"{\"id\": \"a\", \"text\": \"t\", \"date\": \"2024-01-02\", \"n\": 3}\n{\"text\": \"b\\u00e9\", \"date\": null}\n{\"id\": 7}\n{\"text\": \"bad \xff\"}\n",
+            InputFormat::Jsonl,
+            true,
+        );
+        r.set_optional_columns(&["date", "n"]);
+        r.set_default_id_column("id");
+        let got = all(&mut r);
+        let a = got[0].as_ref().unwrap();
+        assert_eq!((a.id.as_str(), a.extra.clone()), ("a", vec![Some("2024-01-02".to_string()), Some("3".to_string())]));
+        let b = got[1].as_ref().unwrap();
+        assert_eq!((b.id.as_str(), b.extra.clone()), ("2", vec![None, None]));
+        let c = got[2].as_ref().unwrap_err();
+        assert_eq!(c.id.as_deref(), Some("7"), "a failed record keeps its id");
+        assert_eq!(got[3].as_ref().unwrap().text, "bad \u{fffd}");
+        assert_eq!(r.lossy_records(), 1);
+    }
 }
