@@ -116,7 +116,7 @@ pub struct InputSource {
 }
 
 enum Kind {
-    Records { reader: RecordReader, file: Arc<str>, id_extra: Option<usize>, meta_extra: [Option<usize>; 3] },
+    Records { reader: RecordReader, file: Arc<str>, meta_extra: [Option<usize>; 3] },
     Dir { files: std::vec::IntoIter<PathBuf>, max: usize, lossy: bool },
     Whole { path: String, done: bool, max: usize, lossy: bool },
 }
@@ -175,11 +175,13 @@ impl InputSource {
                 names.len() - 1
             })
         };
-        let id_extra = slot(if spec.id_col.is_none() && spec.id_fallback { Some("id") } else { None });
         let meta_extra = [slot(spec.title_col.as_deref()), slot(spec.date_col.as_deref()), slot(spec.source_col.as_deref())];
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         reader.set_optional_columns(&names);
-        Ok(InputSource { kind: Kind::Records { reader, file: Arc::from(path), id_extra, meta_extra }, stats, total_bytes, skipped_files: 0 })
+        if spec.id_fallback {
+            reader.set_default_id_column("id");
+        }
+        Ok(InputSource { kind: Kind::Records { reader, file: Arc::from(path), meta_extra }, stats, total_bytes, skipped_files: 0 })
     }
 
     /// Shared counters (bytes read, lossy records).
@@ -195,15 +197,14 @@ impl InputSource {
     /// The next item, `None` at the end; `Err` only when the input itself cannot be read.
     pub fn next_item(&mut self) -> Result<Option<InputItem>> {
         match &mut self.kind {
-            Kind::Records { reader, file, id_extra, meta_extra } => {
+            Kind::Records { reader, file, meta_extra } => {
                 let item = reader.next_record()?;
                 self.stats.lossy.store(reader.lossy_records(), Ordering::Relaxed);
                 Ok(item.map(|r| match r {
                     Ok(mut rec) => {
                         let mut take = |i: Option<usize>| i.and_then(|i| rec.extra.get_mut(i).and_then(Option::take));
-                        let id = take(*id_extra).unwrap_or(rec.id);
                         let meta = ArticleMeta { title: take(meta_extra[0]), date: take(meta_extra[1]), source: take(meta_extra[2]) };
-                        Ok(InputRecord { file: file.clone(), line: rec.line, id, text: rec.text, meta })
+                        Ok(InputRecord { file: file.clone(), line: rec.line, id: rec.id, text: rec.text, meta })
                     }
                     Err(e) => Err(InputFailure {
                         file: file.clone(),
