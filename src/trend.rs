@@ -111,7 +111,7 @@ pub fn compute(input: impl BufRead, period: Period) -> Result<Trend> {
             trend.skipped.push((n, format!("date '{date}' is not YYYY-MM-DD")));
             continue;
         };
-        let counted = value.get("counted").and_then(|v| v.as_u64()).map_or(true, |c| c > 0);
+        let counted = value.get("counted").and_then(|v| v.as_u64()).is_none_or(|c| c > 0);
         let (start, label) = bucket(day, period);
         let source = value.get("source").and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty());
         let mut add = |series: &str| {

@@ -116,7 +116,7 @@ pub struct InputSource {
 }
 
 enum Kind {
-    Records { reader: RecordReader, file: Arc<str>, meta_extra: [Option<usize>; 3] },
+    Records { reader: Box<RecordReader>, file: Arc<str>, meta_extra: [Option<usize>; 3] },
     Dir { files: std::vec::IntoIter<PathBuf>, max: usize, lossy: bool },
     Whole { path: String, done: bool, max: usize, lossy: bool },
 }
@@ -181,7 +181,7 @@ impl InputSource {
         if spec.id_fallback {
             reader.set_default_id_column("id");
         }
-        Ok(InputSource { kind: Kind::Records { reader, file: Arc::from(path), meta_extra }, stats, total_bytes, skipped_files: 0 })
+        Ok(InputSource { kind: Kind::Records { reader: Box::new(reader), file: Arc::from(path), meta_extra }, stats, total_bytes, skipped_files: 0 })
     }
 
     /// Shared counters (bytes read, lossy records).
