@@ -151,6 +151,9 @@ impl InputSource {
         }
         let total_bytes = if path == "-" { None } else { std::fs::metadata(path).ok().map(|m| m.len()) };
         if spec.whole {
+            if path != "-" {
+                File::open(path).map_err(|e| StanceError::io(Path::new(path), "opening the input", e))?;
+            }
             return Ok(InputSource {
                 kind: Kind::Whole { path: path.to_string(), done: false, max: spec.max_record_bytes, lossy: spec.lossy },
                 stats,
@@ -235,9 +238,6 @@ impl InputSource {
                     let p = Path::new(path.as_str());
                     (Arc::from(path.as_str()), p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.clone()))
                 };
-                if path != "-" && !Path::new(path.as_str()).exists() {
-                    return Err(StanceError::io(Path::new(path.as_str()), "opening the input", io::Error::from(io::ErrorKind::NotFound)));
-                }
                 let result = if path == "-" {
                     read_limited(io::stdin().lock(), *max, *lossy, &self.stats)
                 } else {
