@@ -20,7 +20,9 @@ pub mod features;
 pub mod model;
 pub mod persist;
 pub mod pipeline;
+pub mod score;
 pub mod text;
+pub mod trend;
 pub mod util;
 
 pub use error::{Result, StanceError};

@@ -6,6 +6,7 @@ mod eval;
 mod inspect;
 mod score;
 mod train;
+mod trend;
 
 use clap::{Parser, Subcommand};
 
@@ -25,8 +26,11 @@ pub struct Cli {
 pub enum Command {
     /// Train a model on labelled sentences and save it as one file.
     Train(train::TrainCmd),
-    /// Score texts with a model: one output row per input record.
+    /// Score texts with a model: per record, per sentence, or per article with an escalation
+    /// index and evidence; CSV, JSONL or a readable view.
     Score(score::ScoreCmd),
+    /// The escalation index over time (by day, week or month; per source) from scored articles.
+    Trend(trend::TrendCmd),
     /// Evaluate a model on labelled data: accuracy, per-class P/R/F1, confusion matrix.
     Eval(eval::EvalCmd),
     /// Show a model's metadata and its strongest terms per label.
@@ -54,6 +58,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
     match cli.command {
         Command::Train(c) => train::run(c),
         Command::Score(c) => score::run(c),
+        Command::Trend(c) => trend::run(c),
         Command::Eval(c) => eval::run(c),
         Command::Inspect(c) => inspect::run(c),
     }

@@ -1,18 +1,20 @@
-//! `stance score`: one output row per input record, in input order; bad records become error
-//! rows (and a line on stderr) and the run goes on.
+//! `stance score`: flags -> [`score::ScoreOptions`] and [`score::InputSpec`], then
+//! [`score::score_stream`]. Rows go to stdout or `--output`; errors, notes, the progress bar
+//! and the summary to stderr.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
 use super::Outcome;
 use crate::data::reader::DEFAULT_MAX_RECORD_BYTES;
-use crate::data::{Columns, InputFormat, ReadOptions, RecordReader};
+use crate::data::InputFormat;
 use crate::error::{Result, StanceError};
 use crate::persist;
-use crate::pipeline::{Pipeline, Workspace};
+use crate::score::progress::Progress;
+use crate::score::{self, IndexBasis, InputSource, InputSpec, Reporter, RowFormat, ScoreOptions, Scorer, StreamOptions, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -20,30 +22,79 @@ pub enum OutputFormat {
     Jsonl,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Args)]
 pub struct ScoreCmd {
     /// The model to score with.
-    #[arg(long)]
+    #[arg(long, default_value = "models/stance.model")]
     pub model: PathBuf,
-    /// Input file, or - for stdin (read as plain text, one document per line, unless --input-format says otherwise).
+    /// Input: a file, a directory of .txt/.md articles (one record per file, id = file name,
+    /// sorted by name), or - for stdin (plain text, one record per line, unless --input-format
+    /// or --whole says otherwise).
     #[arg(long, default_value = "-")]
     pub input: String,
     /// Input format when the extension does not tell.
     #[arg(long, value_enum)]
     pub input_format: Option<InputFormat>,
+    /// Read the whole input file (or stdin) as one record. The default for a .txt/.md file with
+    /// --unit sentence or article (give --input-format text for one record per line).
+    #[arg(long)]
+    pub whole: bool,
     /// Column (or JSON key) holding the text.
     #[arg(long, default_value = "text")]
     pub text_col: String,
-    /// Column (or JSON key) holding the record id [default: the line number].
+    /// Column (or JSON key) holding the record id [default: the line number; with --unit
+    /// sentence or article, the `id` column or key when there is one].
     #[arg(long)]
     pub id_col: Option<String>,
+    /// Column (or JSON key) with the article title (optional; --unit article).
+    #[arg(long, default_value = "title")]
+    pub title_col: String,
+    /// Column (or JSON key) with the article date, YYYY-MM-DD (optional; --unit article, for `stance trend`).
+    #[arg(long, default_value = "date")]
+    pub date_col: String,
+    /// Column (or JSON key) with the article source (optional; --unit article).
+    #[arg(long, default_value = "source")]
+    pub source_col: String,
+    /// One output row per input record, per sentence, or per article with its roll-up.
+    #[arg(long, value_enum)]
+    pub unit: Option<Unit>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
     pub format: OutputFormat,
     /// Output file, or - for stdout.
     #[arg(long, default_value = "-")]
     pub output: String,
-    /// Replace invalid UTF-8 with U+FFFD instead of reporting the record as failed.
+    /// Add the N strongest terms of each row (record, sentence); with --unit article, the number
+    /// of terms per evidence sentence [article default: 5].
+    #[arg(long, value_name = "N")]
+    pub explain: Option<usize>,
+    /// Evidence sentences per direction with --unit article.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub evidence: usize,
+    /// Print a readable view of each article (sentences with escalating and de-escalating
+    /// phrases marked) instead of CSV/JSONL; implies --unit article.
+    #[arg(long)]
+    pub view: bool,
+    /// Colours in the view.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Scoring threads [default: the number of cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Stop at the first record that fails (it is still written as an error record).
+    #[arg(long)]
+    pub strict: bool,
+    /// No progress bar and no notes (errors and the summary still go to stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Replace invalid UTF-8 with U+FFFD instead of reporting the record as failed (counted in the summary).
     #[arg(long)]
     pub lossy: bool,
     /// Largest record accepted, in bytes.
@@ -51,72 +102,22 @@ pub struct ScoreCmd {
     pub max_record_bytes: usize,
 }
 
-/// Writes one row per record in the chosen format.
-struct RowWriter {
-    out: Box<dyn Write>,
-    format: OutputFormat,
-    labels: Vec<String>,
+/// Prints failures on stderr, and the progress bar when there is one.
+struct StderrReporter {
+    progress: Option<Progress>,
 }
 
-impl RowWriter {
-    fn header(&mut self) -> io::Result<()> {
-        if self.format == OutputFormat::Csv {
-            let mut cols = vec!["id".to_string(), "label".to_string()];
-            cols.extend(self.labels.iter().map(|l| format!("p_{l}")));
-            cols.push("error".into());
-            writeln!(self.out, "{}", cols.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","))?;
+impl Reporter for StderrReporter {
+    fn failure(&mut self, message: &str) {
+        if let Some(p) = &mut self.progress {
+            p.clear();
         }
-        Ok(())
+        eprintln!("{message}");
     }
-
-    fn scored(&mut self, id: &str, label: usize, probabilities: &[f64]) -> io::Result<()> {
-        match self.format {
-            OutputFormat::Csv => {
-                write!(self.out, "{},{}", csv_field(id), csv_field(&self.labels[label]))?;
-                for p in probabilities {
-                    write!(self.out, ",{p:.6}")?;
-                }
-                writeln!(self.out, ",")
-            }
-            OutputFormat::Jsonl => {
-                let mut obj = serde_json::Map::new();
-                obj.insert("id".into(), id.into());
-                obj.insert("label".into(), self.labels[label].clone().into());
-                for (l, p) in self.labels.iter().zip(probabilities) {
-                    obj.insert(format!("p_{l}"), round6(*p).into());
-                }
-                writeln!(self.out, "{}", serde_json::Value::Object(obj))
-            }
+    fn progress(&mut self, records: u64) {
+        if let Some(p) = &mut self.progress {
+            p.update(records);
         }
-    }
-
-    fn failed(&mut self, id: &str, line: u64, message: &str) -> io::Result<()> {
-        match self.format {
-            OutputFormat::Csv => {
-                write!(self.out, "{},", csv_field(id))?;
-                for _ in &self.labels {
-                    write!(self.out, ",")?;
-                }
-                writeln!(self.out, ",{}", csv_field(&format!("line {line}: {message}")))
-            }
-            OutputFormat::Jsonl => {
-                let value = serde_json::json!({"id": id, "line": line, "error": message});
-                writeln!(self.out, "{value}")
-            }
-        }
-    }
-}
-
-fn round6(p: f64) -> f64 {
-    (p * 1e6).round() / 1e6
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s.into()
     }
 }
 
@@ -124,53 +125,96 @@ fn open_output(path: &str) -> Result<Box<dyn Write>> {
     if path == "-" {
         return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())));
     }
-    let file = File::create(path).map_err(|e| StanceError::io(std::path::Path::new(path), "creating the output", e))?;
+    let file = File::create(path).map_err(|e| StanceError::io(Path::new(path), "creating the output", e))?;
     Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
 }
 
+/// Whether a file is read whole by default: a .txt/.md file scored by sentence or article.
+fn reads_whole(cmd: &ScoreCmd, unit: Unit) -> bool {
+    if cmd.whole {
+        return true;
+    }
+    unit != Unit::Record && cmd.input_format.is_none() && cmd.input != "-" && !Path::new(&cmd.input).is_dir() && score::input::is_article_file(Path::new(&cmd.input))
+}
+
 pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
-    let pipeline = persist::load(&cmd.model)?;
-    let format = InputFormat::resolve(&cmd.input, cmd.input_format)?;
-    let options = ReadOptions {
+    let unit = match (cmd.unit, cmd.view) {
+        (Some(u), true) if u != Unit::Article => return Err(StanceError::config("view", "--view shows articles; drop --unit or use --unit article")),
+        (_, true) => Unit::Article,
+        (u, false) => u.unwrap_or(Unit::Record),
+    };
+    let threads = match cmd.threads {
+        Some(0) => return Err(StanceError::config("threads", "--threads must be at least 1")),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    let format = if cmd.view {
+        let color = match cmd.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => cmd.output == "-" && io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        };
+        RowFormat::View { color }
+    } else {
+        match cmd.format {
+            OutputFormat::Csv => RowFormat::Csv,
+            OutputFormat::Jsonl => RowFormat::Jsonl,
+        }
+    };
+    let explain = cmd.explain.unwrap_or(0);
+    let options = ScoreOptions {
+        unit,
         format,
-        columns: Columns { text: cmd.text_col.clone(), label: None, id: cmd.id_col.clone() },
+        explain: if unit == Unit::Article { 0 } else { explain },
+        evidence: cmd.evidence,
+        evidence_terms: cmd.explain.unwrap_or(5),
+        strict: cmd.strict,
+        stream: StreamOptions::new(threads),
+    };
+
+    let pipeline = persist::load(&cmd.model)?;
+    let scorer = Scorer::new(&pipeline, options)?;
+    if let Some(map) = scorer.map().filter(|m| unit == Unit::Article && m.basis == IndexBasis::Sentiment) {
+        if !cmd.quiet {
+            let l = pipeline.labels();
+            eprintln!(
+                "note: {} is a sentiment model: the escalation index takes '{}' as the escalation side and '{}' as the de-escalation side",
+                cmd.model.display(),
+                l[map.escalation],
+                l[map.de_escalation]
+            );
+        }
+    }
+
+    let article_meta = unit == Unit::Article;
+    let spec = InputSpec {
+        path: cmd.input.clone(),
+        format: cmd.input_format,
+        whole: reads_whole(&cmd, unit),
+        text_col: cmd.text_col.clone(),
+        id_col: cmd.id_col.clone(),
+        id_fallback: unit != Unit::Record,
+        title_col: article_meta.then(|| cmd.title_col.clone()),
+        date_col: article_meta.then(|| cmd.date_col.clone()),
+        source_col: article_meta.then(|| cmd.source_col.clone()),
         max_record_bytes: cmd.max_record_bytes,
         lossy: cmd.lossy,
     };
-    let mut reader = RecordReader::open(&cmd.input, options)?;
-    let writer = RowWriter { out: open_output(&cmd.output)?, format: cmd.format, labels: pipeline.labels().to_vec() };
-    let counts = score_stream(&pipeline, &mut reader, writer, &cmd.output)?;
-    eprintln!("read {} records: {} scored, {} failed", counts.0 + counts.1, counts.0, counts.1);
-    Ok(if counts.1 > 0 { Outcome::SomeFailed } else { Outcome::Ok })
-}
-
-/// Scores every record; returns (scored, failed).
-fn score_stream(pipeline: &Pipeline, reader: &mut RecordReader, mut writer: RowWriter, output: &str) -> Result<(u64, u64)> {
-    let out_err = |e: io::Error| StanceError::io(std::path::Path::new(output), "writing the output", e);
-    writer.header().map_err(out_err)?;
-    let mut ws = Workspace::default();
-    let (mut scored, mut failed) = (0u64, 0u64);
-    let path = reader.path().to_string();
-    while let Some(item) = reader.next_record()? {
-        match item {
-            Ok(record) if record.text.trim().is_empty() => {
-                failed += 1;
-                eprintln!("{path}:{}: empty text; the record was not scored", record.line);
-                writer.failed(&record.id, record.line, "empty text").map_err(out_err)?;
-            }
-            Ok(record) => {
-                let label = pipeline.predict(&record.text, &mut ws);
-                writer.scored(&record.id, label, &ws.probabilities).map_err(out_err)?;
-                scored += 1;
-            }
-            Err(e) => {
-                failed += 1;
-                eprintln!("{path}:{}: {}. {}", e.line, e.message, e.remedy);
-                let id = e.id.clone().unwrap_or_else(|| e.line.to_string());
-                writer.failed(&id, e.line, &e.message).map_err(out_err)?;
-            }
-        }
+    let source = InputSource::open(&spec)?;
+    if source.skipped_files > 0 && !cmd.quiet {
+        eprintln!("note: {}: skipped {} files that are not .txt or .md", cmd.input, source.skipped_files);
     }
-    writer.out.flush().map_err(out_err)?;
-    Ok((scored, failed))
+    let progress = (!cmd.quiet && io::stderr().is_terminal()).then(|| Progress::new(source.stats(), source.total_bytes()));
+    let mut reporter = StderrReporter { progress };
+    let mut out = open_output(&cmd.output)?;
+    let result = score::score_stream(&scorer, source, &mut out, &mut reporter);
+    if let Some(p) = &mut reporter.progress {
+        p.clear();
+    }
+    let summary = result.map_err(|e| match e {
+        StanceError::Io { action: "writing the output", source, remedy, .. } => StanceError::Io { path: PathBuf::from(&cmd.output), action: "writing the output", source, remedy },
+        e => e,
+    })?;
+    eprintln!("{summary}");
+    Ok(if summary.failed > 0 { Outcome::SomeFailed } else { Outcome::Ok })
 }

@@ -22,6 +22,9 @@ pub struct Record {
     pub id: String,
     pub text: String,
     pub label: Option<String>,
+    /// Values of the optional columns named with [`RecordReader::set_optional_columns`], in
+    /// that order; `None` where the column or key is absent (or, in JSON, null).
+    pub extra: Vec<Option<String>>,
 }
 
 /// A record that could not be used, with the line it starts on.
@@ -75,6 +78,12 @@ pub struct RecordReader {
     path: String,
     options: ReadOptions,
     inner: Inner,
+    /// Optional keys (JSONL) to read into [`Record::extra`].
+    extra_keys: Vec<String>,
+    /// Records in which `--lossy` replaced invalid UTF-8.
+    lossy_records: u64,
+    /// JSONL: key whose value is the id when present (no id column named).
+    default_id_key: Option<String>,
 }
 
 enum Inner {
@@ -88,6 +97,8 @@ enum Inner {
         /// The record after `record`, read ahead to tell whether a multi-line record ran to the
         /// end of the input (the signature of an unbalanced quote).
         lookahead: Option<csv::ByteRecord>,
+        names: Vec<String>,
+        extra: Vec<Option<usize>>,
     },
     Lines { reader: BufReader<Box<dyn Read + Send>>, line: u64, buf: Vec<u8> },
 }
@@ -145,23 +156,53 @@ impl RecordReader {
                 let text = find(&options.columns.text, "text")?;
                 let label = options.columns.label.as_deref().map(|l| find(l, "label")).transpose()?;
                 let id = options.columns.id.as_deref().map(|l| find(l, "id")).transpose()?;
-                Inner::Delimited { reader, text, label, id, width: names.len(), record: csv::ByteRecord::new(), lookahead: None }
+                Inner::Delimited { reader, text, label, id, width: names.len(), record: csv::ByteRecord::new(), lookahead: None, names, extra: Vec::new() }
             }
             InputFormat::Jsonl | InputFormat::Text => Inner::Lines { reader: BufReader::with_capacity(1 << 16, input), line: 0, buf: Vec::new() },
         };
-        Ok(RecordReader { path: path.to_string(), options, inner })
+        Ok(RecordReader { path: path.to_string(), options, inner, extra_keys: Vec::new(), lossy_records: 0, default_id_key: None })
     }
 
     pub fn path(&self) -> &str {
         &self.path
     }
 
+    /// Also reads these columns (CSV/TSV) or keys (JSONL) into [`Record::extra`], in this order.
+    /// They are optional: a missing column or key gives `None`, never an error.
+    pub fn set_optional_columns(&mut self, names: &[&str]) {
+        match &mut self.inner {
+            Inner::Delimited { names: header, extra, .. } => {
+                *extra = names.iter().map(|n| header.iter().position(|h| h == n)).collect();
+            }
+            Inner::Lines { .. } => {}
+        }
+        self.extra_keys = names.iter().map(|n| n.to_string()).collect();
+    }
+
+    /// When no id column was named: take the id from column (or key) `name` where the record
+    /// has it, else the line number as usual. For failed records too.
+    pub fn set_default_id_column(&mut self, name: &str) {
+        if self.options.columns.id.is_some() {
+            return;
+        }
+        match &mut self.inner {
+            Inner::Delimited { names, id, .. } => *id = names.iter().position(|h| h == name),
+            Inner::Lines { .. } => self.default_id_key = Some(name.to_string()),
+        }
+    }
+
+    /// How many records so far had invalid UTF-8 replaced by U+FFFD (with `lossy`).
+    pub fn lossy_records(&self) -> u64 {
+        self.lossy_records
+    }
+
     /// The next record, `None` at the end. `Err` only for a failure to read the input itself.
     pub fn next_record(&mut self) -> Result<Option<std::result::Result<Record, RecordError>>> {
         let max = self.options.max_record_bytes;
         let lossy = self.options.lossy;
+        let lossy_records = &mut self.lossy_records;
         match &mut self.inner {
-            Inner::Delimited { reader, text, label, id, width, record, lookahead } => {
+            Inner::Delimited { reader, text, label, id, width, record, extra, lookahead, .. } => {
                 let read = match lookahead.take() {
                     Some(next) => {
                         *record = next;
@@ -205,7 +246,12 @@ impl RecordReader {
                         if record.as_slice().len() > max {
                             return Ok(Some(Err(too_long(line, record.as_slice().len(), max))));
                         }
-                        let field = |i: usize, name: &str| decode(record.get(i).unwrap_or(&[]), lossy, line, name);
+                        let replaced = std::cell::Cell::new(false);
+                        let field = |i: usize, name: &str| {
+                            let (s, r) = decode(record.get(i).unwrap_or(&[]), lossy, line, name)?;
+                            replaced.set(replaced.get() | r);
+                            Ok::<String, RecordError>(s)
+                        };
                         let id_value = match id {
                             Some(i) => match field(*i, "id") {
                                 Ok(v) => v,
@@ -216,8 +262,12 @@ impl RecordReader {
                         let result = (|| {
                             let text = field(*text, "text")?;
                             let label = label.map(|i| field(i, "label")).transpose()?;
-                            Ok(Record { line, id: id_value.clone(), text, label })
+                            let extra = extra.iter().map(|c| c.map(|i| field(i, "column")).transpose()).collect::<std::result::Result<Vec<_>, _>>()?;
+                            Ok(Record { line, id: id_value.clone(), text, label, extra })
                         })();
+                        if replaced.get() {
+                            *lossy_records += 1;
+                        }
                         Ok(Some(result.map_err(|mut e: RecordError| {
                             e.id = Some(id_value.clone());
                             e
@@ -248,16 +298,22 @@ impl RecordReader {
                     buf.drain(..3);
                 }
                 let text = match decode(buf, lossy, this_line, "line") {
-                    Ok(t) => t,
+                    Ok((t, replaced)) => {
+                        if replaced && !t.trim().is_empty() {
+                            *lossy_records += 1;
+                        }
+                        t
+                    }
                     Err(e) => return Ok(Some(Err(e))),
                 };
                 if self.options.format == InputFormat::Text {
-                    return Ok(Some(Ok(Record { line: this_line, id: this_line.to_string(), text, label: None })));
+                    let extra = vec![None; self.extra_keys.len()];
+                    return Ok(Some(Ok(Record { line: this_line, id: this_line.to_string(), text, label: None, extra })));
                 }
                 if text.trim().is_empty() {
                     continue; // blank lines between JSON objects carry no record
                 }
-                return Ok(Some(parse_json_record(&text, this_line, &self.options.columns)));
+                return Ok(Some(parse_json_record(&text, this_line, &self.options.columns, &self.extra_keys, self.default_id_key.as_deref())));
             },
         }
     }
@@ -278,10 +334,11 @@ fn too_long(line: u64, len: usize, max: usize) -> RecordError {
     RecordError::new(line, format!("record of {len} bytes exceeds the limit of {max}"), "Split the record, or raise --max-record-bytes.")
 }
 
-fn decode(bytes: &[u8], lossy: bool, line: u64, what: &str) -> std::result::Result<String, RecordError> {
+/// The text of `bytes`, and whether invalid UTF-8 was replaced (only with `lossy`).
+fn decode(bytes: &[u8], lossy: bool, line: u64, what: &str) -> std::result::Result<(String, bool), RecordError> {
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
-        Err(_) if lossy => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        Ok(s) => Ok((s.to_string(), false)),
+        Err(_) if lossy => Ok((String::from_utf8_lossy(bytes).into_owned(), true)),
         Err(e) => Err(RecordError::new(
             line,
             format!("the {what} is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
@@ -327,7 +384,7 @@ fn read_line_limited(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -
     }
 }
 
-fn parse_json_record(text: &str, line: u64, columns: &Columns) -> std::result::Result<Record, RecordError> {
+fn parse_json_record(text: &str, line: u64, columns: &Columns, extra_keys: &[String], default_id_key: Option<&str>) -> std::result::Result<Record, RecordError> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         RecordError::new(line, format!("not valid JSON: {e}"), "Each line must be one complete JSON object.")
     })?;
@@ -335,7 +392,11 @@ fn parse_json_record(text: &str, line: u64, columns: &Columns) -> std::result::R
         .as_object()
         .ok_or_else(|| RecordError::new(line, "the line is JSON but not an object", "Each line must be a JSON object like {\"text\": \"...\"}."))?;
     let id = match columns.id.as_deref().map(|k| (k, object.get(k))) {
-        None => line.to_string(),
+        None => match default_id_key.and_then(|k| object.get(k)) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => line.to_string(),
+        },
         Some((_, Some(serde_json::Value::String(s)))) => s.clone(),
         Some((_, Some(serde_json::Value::Number(n)))) => n.to_string(),
         Some((k, _)) => {
@@ -355,5 +416,69 @@ fn parse_json_record(text: &str, line: u64, columns: &Columns) -> std::result::R
     };
     let text = field(&columns.text, "text").map_err(with_id)?;
     let label = columns.label.as_deref().map(|k| field(k, "label")).transpose().map_err(with_id)?;
-    Ok(Record { line, id, text, label })
+    let extra = extra_keys
+        .iter()
+        .map(|k| match object.get(k.as_str()) {
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+            _ => None,
+        })
+        .collect();
+    Ok(Record { line, id, text, label, extra })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(bytes: &'static [u8], format: InputFormat, lossy: bool) -> RecordReader {
+        let options = ReadOptions {
+            format,
+            columns: Columns { text: "text".into(), label: None, id: None },
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            lossy,
+        };
+        RecordReader::from_reader("test", Box::new(bytes), options).unwrap()
+    }
+
+    fn all(r: &mut RecordReader) -> Vec<std::result::Result<Record, RecordError>> {
+        std::iter::from_fn(|| r.next_record().unwrap()).collect()
+    }
+
+    #[test]
+    fn optional_columns_and_default_id_in_csv() {
+        let mut r = reader(b"id,date,text\nx1,2024-01-02,hello\nx2,,bye\n", InputFormat::Csv, false);
+        r.set_optional_columns(&["date", "source"]);
+        r.set_default_id_column("id");
+        let got = all(&mut r);
+        let a = got[0].as_ref().unwrap();
+        assert_eq!((a.id.as_str(), a.extra.clone()), ("x1", vec![Some("2024-01-02".to_string()), None]));
+        let b = got[1].as_ref().unwrap();
+        assert_eq!((b.id.as_str(), b.extra.clone()), ("x2", vec![Some(String::new()), None]));
+        // Without an id column the line number stays the id.
+        let mut r = reader(b"text\nhello\n", InputFormat::Csv, false);
+        r.set_default_id_column("id");
+        assert_eq!(all(&mut r)[0].as_ref().unwrap().id, "2");
+    }
+
+    #[test]
+    fn optional_keys_default_id_and_lossy_count_in_jsonl() {
+        let mut r = reader(
+            b"{\"id\": \"a\", \"text\": \"t\", \"date\": \"2024-01-02\", \"n\": 3}\n{\"text\": \"b\\u00e9\", \"date\": null}\n{\"id\": 7}\n{\"text\": \"bad \xff\"}\n",
+            InputFormat::Jsonl,
+            true,
+        );
+        r.set_optional_columns(&["date", "n"]);
+        r.set_default_id_column("id");
+        let got = all(&mut r);
+        let a = got[0].as_ref().unwrap();
+        assert_eq!((a.id.as_str(), a.extra.clone()), ("a", vec![Some("2024-01-02".to_string()), Some("3".to_string())]));
+        let b = got[1].as_ref().unwrap();
+        assert_eq!((b.id.as_str(), b.extra.clone()), ("2", vec![None, None]));
+        let c = got[2].as_ref().unwrap_err();
+        assert_eq!(c.id.as_deref(), Some("7"), "a failed record keeps its id");
+        assert_eq!(got[3].as_ref().unwrap().text, "bad \u{fffd}");
+        assert_eq!(r.lossy_records(), 1);
+    }
 }

@@ -1,0 +1,319 @@
+//! Output rows for every unit, as CSV (flat, RFC 4180 quoting) or JSONL (one JSON object per
+//! line, evidence nested). Rows are rendered into byte buffers by the workers, so formatting
+//! runs in parallel too; the writer only copies bytes out in order.
+//!
+//! Columns and keys (labels in the model's order; `<l>` is a label):
+//!
+//! * `--unit record` CSV: `id,label,p_<l>...,[terms,]error`;
+//!   JSONL: `{"id","label","p_<l>"...,["terms"]}`.
+//! * `--unit sentence` CSV: `id,sentence,start,end,label,p_<l>...,text,[terms,]error`;
+//!   JSONL: `{"id","sentence","start","end","label","p_<l>"...,"text",["terms"]}`.
+//! * `--unit article` CSV: `id,title,date,source,sentences,n_<l>...,counted,escalation_index,`
+//!   then for k = 1..N `esc<k>_sentence,esc<k>_score,esc<k>_text,esc<k>_terms`, the same with
+//!   `deesc<k>_`, and `error`; JSONL: `{"id","title","date","source","sentences","counts":{..},
+//!   "counted","escalation_index","escalating":[evidence..],"de_escalating":[evidence..]}` with
+//!   evidence `{"sentence","start","end","score","p":{..},"text","terms":[{"term","weight","spans"}]}`.
+//! * An error record: CSV the id, empty fields and `error` = `line N: reason` (or the reason
+//!   alone for a file of a directory); JSONL `{"error","file","id","line"}`.
+//!
+//! Offsets are bytes, `[start, end)`; `sentence` is 0-based; sentence and term offsets of the
+//! sentence and article units are relative to the article text. In CSV, terms are written as
+//! `term:+0.123456@start-end|start-end;term:...`.
+
+use std::io::Write;
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use super::input::{ArticleMeta, InputFailure, InputRecord};
+use super::rollup::{round6, ArticleScore, Evidence, LabelCounts, LabelValues, SentenceScore};
+use crate::pipeline::TermEvidence;
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// Terms as one CSV field: `term:+0.123456@start-end|start-end;...`.
+pub fn terms_field(terms: &[TermEvidence]) -> String {
+    let mut s = String::new();
+    for (i, t) in terms.iter().enumerate() {
+        if i > 0 {
+            s.push(';');
+        }
+        s.push_str(&t.term);
+        s.push_str(&format!(":{:+.6}", t.weight));
+        for (j, (a, b)) in t.spans.iter().enumerate() {
+            s.push(if j == 0 { '@' } else { '|' });
+            s.push_str(&format!("{a}-{b}"));
+        }
+    }
+    s
+}
+
+/// Serializes terms with rounded weights.
+struct Terms<'a>(&'a [TermEvidence]);
+
+impl Serialize for Terms<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct T<'a> {
+            term: &'a str,
+            weight: f64,
+            spans: &'a [(usize, usize)],
+        }
+        serializer.collect_seq(self.0.iter().map(|t| T { term: &t.term, weight: round6(t.weight), spans: &t.spans }))
+    }
+}
+
+/// `p_<label>` keys flattened into a row object.
+struct Row<'a> {
+    head: Vec<(&'static str, serde_json::Value)>,
+    labels: &'a [String],
+    probabilities: &'a [f64],
+    tail: Vec<(&'static str, serde_json::Value)>,
+    terms: Option<&'a [TermEvidence]>,
+}
+
+impl Serialize for Row<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        for (k, v) in &self.head {
+            map.serialize_entry(k, v)?;
+        }
+        for (l, p) in self.labels.iter().zip(self.probabilities) {
+            map.serialize_entry(&format!("p_{l}"), &round6(*p))?;
+        }
+        for (k, v) in &self.tail {
+            map.serialize_entry(k, v)?;
+        }
+        if let Some(t) = self.terms {
+            map.serialize_entry("terms", &Terms(t))?;
+        }
+        map.end()
+    }
+}
+
+fn json_line(out: &mut Vec<u8>, value: &impl Serialize) {
+    serde_json::to_writer(&mut *out, value).expect("serializing to memory cannot fail");
+    out.push(b'\n');
+}
+
+/// The header line of a CSV output.
+pub fn csv_header(unit: super::Unit, labels: &[String], explain: bool, evidence: usize) -> String {
+    let mut cols: Vec<String> = Vec::new();
+    match unit {
+        super::Unit::Record => {
+            cols.extend(["id", "label"].map(String::from));
+            cols.extend(labels.iter().map(|l| format!("p_{l}")));
+            if explain {
+                cols.push("terms".into());
+            }
+        }
+        super::Unit::Sentence => {
+            cols.extend(["id", "sentence", "start", "end", "label"].map(String::from));
+            cols.extend(labels.iter().map(|l| format!("p_{l}")));
+            cols.push("text".into());
+            if explain {
+                cols.push("terms".into());
+            }
+        }
+        super::Unit::Article => {
+            cols.extend(["id", "title", "date", "source", "sentences"].map(String::from));
+            cols.extend(labels.iter().map(|l| format!("n_{l}")));
+            cols.extend(["counted", "escalation_index"].map(String::from));
+            for side in ["esc", "deesc"] {
+                for k in 1..=evidence {
+                    for f in ["sentence", "score", "text", "terms"] {
+                        cols.push(format!("{side}{k}_{f}"));
+                    }
+                }
+            }
+        }
+    }
+    cols.push("error".into());
+    let mut line = cols.iter().map(|c| csv_field(c).into_owned()).collect::<Vec<_>>().join(",");
+    line.push('\n');
+    line
+}
+
+/// Number of CSV columns of a unit (for error rows).
+fn csv_width(unit: super::Unit, n_labels: usize, explain: bool, evidence: usize) -> usize {
+    let e = usize::from(explain);
+    match unit {
+        super::Unit::Record => 2 + n_labels + e + 1,
+        super::Unit::Sentence => 5 + n_labels + 1 + e + 1,
+        super::Unit::Article => 5 + n_labels + 2 + 8 * evidence + 1,
+    }
+}
+
+/// `line N: reason`, or the reason alone where there is no line.
+pub fn failure_text(line: Option<u64>, message: &str) -> String {
+    match line {
+        Some(l) => format!("line {l}: {message}"),
+        None => message.to_string(),
+    }
+}
+
+/// An error record.
+pub fn failure_row(out: &mut Vec<u8>, csv: bool, unit: super::Unit, n_labels: usize, explain: bool, evidence: usize, f: &InputFailure) {
+    if csv {
+        let width = csv_width(unit, n_labels, explain, evidence);
+        out.extend_from_slice(csv_field(&f.id).as_bytes());
+        for _ in 1..width - 1 {
+            out.push(b',');
+        }
+        out.push(b',');
+        out.extend_from_slice(csv_field(&failure_text(f.line, &f.message)).as_bytes());
+        out.push(b'\n');
+    } else {
+        #[derive(Serialize)]
+        struct E<'a> {
+            error: &'a str,
+            file: &'a str,
+            id: &'a str,
+            line: Option<u64>,
+        }
+        json_line(out, &E { error: &f.message, file: &f.file, id: &f.id, line: f.line });
+    }
+}
+
+/// A `--unit record` row.
+pub fn record_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, label: usize, probabilities: &[f64], terms: Option<&[TermEvidence]>) {
+    if csv {
+        let _ = write!(out, "{},{}", csv_field(id), csv_field(&labels[label]));
+        for p in probabilities {
+            let _ = write!(out, ",{p:.6}");
+        }
+        if let Some(t) = terms {
+            let _ = write!(out, ",{}", csv_field(&terms_field(t)));
+        }
+        out.extend_from_slice(b",\n");
+    } else {
+        let row = Row {
+            head: vec![("id", id.into()), ("label", labels[label].clone().into())],
+            labels,
+            probabilities,
+            tail: Vec::new(),
+            terms,
+        };
+        json_line(out, &row);
+    }
+}
+
+/// A `--unit sentence` row.
+pub fn sentence_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, text: &str, s: &SentenceScore, terms: Option<&[TermEvidence]>) {
+    let sentence = &text[s.start..s.end];
+    if csv {
+        let _ = write!(out, "{},{},{},{},{}", csv_field(id), s.index, s.start, s.end, csv_field(&labels[s.label]));
+        for p in &s.probabilities {
+            let _ = write!(out, ",{p:.6}");
+        }
+        let _ = write!(out, ",{}", csv_field(sentence));
+        if let Some(t) = terms {
+            let _ = write!(out, ",{}", csv_field(&terms_field(t)));
+        }
+        out.extend_from_slice(b",\n");
+    } else {
+        let row = Row {
+            head: vec![
+                ("id", id.into()),
+                ("sentence", s.index.into()),
+                ("start", s.start.into()),
+                ("end", s.end.into()),
+                ("label", labels[s.label].clone().into()),
+            ],
+            labels,
+            probabilities: &s.probabilities,
+            tail: vec![("text", sentence.into())],
+            terms,
+        };
+        json_line(out, &row);
+    }
+}
+
+/// A `--unit article` row.
+pub fn article_row(out: &mut Vec<u8>, csv: bool, labels: &[String], record: &InputRecord, a: &ArticleScore, evidence: usize) {
+    let text = record.text.as_str();
+    let meta: &ArticleMeta = &record.meta;
+    if csv {
+        let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or("")).into_owned();
+        let _ = write!(out, "{},{},{},{},{}", csv_field(&record.id), opt(&meta.title), opt(&meta.date), opt(&meta.source), a.n_sentences);
+        for c in &a.counts {
+            let _ = write!(out, ",{c}");
+        }
+        let _ = write!(out, ",{},{:.6}", a.index.counted, a.index.index);
+        for side in [&a.escalating, &a.de_escalating] {
+            for k in 0..evidence {
+                match side.get(k) {
+                    Some(e) => {
+                        let _ = write!(
+                            out,
+                            ",{},{:.6},{},{}",
+                            e.sentence.index,
+                            e.score,
+                            csv_field(&text[e.sentence.start..e.sentence.end]),
+                            csv_field(&terms_field(&e.terms))
+                        );
+                    }
+                    None => out.extend_from_slice(b",,,,"),
+                }
+            }
+        }
+        out.extend_from_slice(b",\n");
+    } else {
+        #[derive(Serialize)]
+        struct Ev<'a> {
+            sentence: usize,
+            start: usize,
+            end: usize,
+            score: f64,
+            p: LabelValues<'a, f64>,
+            text: &'a str,
+            terms: Terms<'a>,
+        }
+        #[derive(Serialize)]
+        struct Article<'a> {
+            id: &'a str,
+            title: Option<&'a str>,
+            date: Option<&'a str>,
+            source: Option<&'a str>,
+            sentences: usize,
+            counts: LabelCounts<'a>,
+            counted: usize,
+            escalation_index: f64,
+            escalating: Vec<Ev<'a>>,
+            de_escalating: Vec<Ev<'a>>,
+        }
+        fn build<'a>(list: &'a [Evidence], labels: &'a [String], text: &'a str) -> Vec<Ev<'a>> {
+            list.iter()
+                .map(|e| Ev {
+                    sentence: e.sentence.index,
+                    start: e.sentence.start,
+                    end: e.sentence.end,
+                    score: round6(e.score),
+                    p: LabelValues(labels, &e.sentence.probabilities),
+                    text: &text[e.sentence.start..e.sentence.end],
+                    terms: Terms(&e.terms),
+                })
+                .collect()
+        }
+        let row = Article {
+            id: &record.id,
+            title: meta.title.as_deref(),
+            date: meta.date.as_deref(),
+            source: meta.source.as_deref(),
+            sentences: a.n_sentences,
+            counts: LabelCounts(labels, &a.counts),
+            counted: a.index.counted,
+            escalation_index: round6(a.index.index),
+            escalating: build(&a.escalating, labels, text),
+            de_escalating: build(&a.de_escalating, labels, text),
+        };
+        json_line(out, &row);
+    }
+}
