@@ -64,6 +64,42 @@ fn default_train_then_eval_score_inspect() {
     assert_eq!(rows[1]["id"], "7");
     assert!(rows[0]["p_escalation"].as_f64().is_some());
 
+    // The seed articles: their threats come out as escalation, their offers of talks as
+    // de-escalation (datasets/README.md lists the two sentences of article 2 it still gets wrong).
+    let expectations: &[(&str, &[(&str, &str)])] = &[
+        ("article-1.txt", &[
+            ("issued fresh threats to Western powers", "escalation"),
+            ("would use “all means necessary” to defend its interests", "escalation"),
+            ("Moscow will protect its interests by any means necessary", "escalation"),
+            ("ignoring Russia’s “red lines,”", "escalation"),
+            ("which he described as a warning to the West", "escalation"),
+            ("willing to take any necessary action", "escalation"),
+            ("we will continue to send further messages", "escalation"),
+            ("We are open to negotiations based on the Minsk agreements", "de-escalation"),
+            ("We are willing to be part of a collective security arrangement", "de-escalation"),
+            ("the Kremlin remains open to dialogue with Trump’s team", "de-escalation"),
+            ("argued in a policy paper that a ceasefire", "de-escalation"),
+            ("demilitarized zone could be established", "de-escalation"),
+        ]),
+        ("article-2.txt", &[
+            ("Russia is open to talks with U.S. President-elect", "de-escalation"),
+            ("We would like to have normal relations", "de-escalation"),
+            ("We will be ready to do anything to defend our legitimate interests", "escalation"),
+            ("would send \"additional messages\"", "escalation"),
+            ("firing of a new intermediate-range hypersonic missile", "escalation"),
+        ]),
+    ];
+    for (file, checks) in expectations {
+        let path = common::root().join("../shared/seeds").join(file);
+        let out = stance(&["score", "--model", model_s, "--unit", "sentence", "--format", "jsonl", "--input", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let rows: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        for (needle, label) in *checks {
+            let row = rows.iter().find(|r| r["text"].as_str().unwrap_or("").contains(needle)).unwrap_or_else(|| panic!("{file}: no sentence contains {needle:?}"));
+            assert_eq!(row["label"], *label, "{file}: {}", row["text"]);
+        }
+    }
+
     // inspect shows metadata and terms per label.
     let out = stance(&["inspect", "--model", model_s, "--top", "5"]);
     assert!(out.status.success());
