@@ -1,7 +1,7 @@
 //! Training at the linfa boundary: sparse rows become a dense matrix, linfa fits, and the fitted
 //! weights are copied into a [`LinearScorer`]. Each learner's pitfalls are handled here, once:
 //! logistic regression's "positive" class is read from the fitted model, naive Bayes is exported
-//! as log-probabilities (its own `predict_proba` overflows), FTRL gets a constant column as its
+//! as log-probabilities (its own `predict_proba` overflows) and fitted on per-label sums, FTRL gets a constant column as its
 //! intercept and a seeded generator.
 
 use linfa::prelude::*;
@@ -86,18 +86,34 @@ fn fit_multi_logistic(params: &TrainParams, rows: &[SparseVector], targets: &[us
 }
 
 fn fit_naive_bayes(params: &TrainParams, rows: &[SparseVector], targets: &[usize], d: usize, k: usize) -> Result<Fitted> {
-    let dataset = Dataset::new(to_dense_row_major(rows, d, false), Array1::from(targets.to_vec()));
-    // linfa-bayes 0.8.1 `dbg!`s every class histogram during fit: keep that off our stderr.
-    let model = crate::util::with_stderr_silenced(|| MultinomialNb::params().alpha(params.alpha).fit(&dataset))
-        .map_err(learner_error)?;
+    // Multinomial NB depends on the data only through each label's summed feature counts (its
+    // sufficient statistics), so linfa is given one summed row per label: the fitted
+    // log-probabilities are exactly those of a fit on every row, without an n x d dense matrix
+    // (10k MR sentences x 100k n-grams would be 9 GB). The prior, which would then count rows
+    // of the summary, comes from the real label counts.
+    let mut sums = Array2::<f64>::zeros((k, d));
+    let mut class_counts = vec![0usize; k];
+    for (row, &t) in rows.iter().zip(targets) {
+        class_counts[t] += 1;
+        for (c, v) in row.iter() {
+            sums[[t, c as usize]] += v;
+        }
+    }
+    if sums.iter().any(|v| *v < 0.0) {
+        return Err(StanceError::config("classifier", "naive Bayes needs non-negative features; drop --nb-weighting or pick another --classifier"));
+    }
+    let dataset = Dataset::new(sums, Array1::from((0..k).collect::<Vec<usize>>()));
+    // (linfa-bayes 0.8.1 `dbg!`s every class histogram during fit; the vendored copy in
+    // vendor/linfa-bayes drops that, so nothing needs silencing here.)
+    let model = MultinomialNb::params().alpha(params.alpha).fit(&dataset).map_err(learner_error)?;
     // The fitted histograms are private; their serde form is the stable way to read them.
     let value = serde_json::to_value(&model).map_err(learner_error)?;
     let info = value.get("class_info").and_then(|v| v.as_object()).ok_or_else(|| learner_error("naive Bayes model has no class_info"))?;
     let mut weights = vec![0.0; d * k];
     let mut intercepts = vec![f64::NAN; k];
+    let n: usize = class_counts.iter().sum();
     for (class, hist) in info {
         let c: usize = class.parse().map_err(learner_error)?;
-        let prior = hist.get("prior").and_then(|p| p.as_f64()).ok_or_else(|| learner_error("no prior"))?;
         let log_prob = hist
             .get("feature_log_prob")
             .and_then(|a| a.get("data"))
@@ -106,7 +122,7 @@ fn fit_naive_bayes(params: &TrainParams, rows: &[SparseVector], targets: &[usize
         if log_prob.len() != d || c >= k {
             return Err(learner_error("naive Bayes histogram has the wrong shape"));
         }
-        intercepts[c] = prior.ln();
+        intercepts[c] = (class_counts[c] as f64 / n as f64).ln();
         for (f, lp) in log_prob.iter().enumerate() {
             weights[f * k + c] = lp.as_f64().ok_or_else(|| learner_error("non-numeric log probability"))?;
         }
@@ -115,8 +131,11 @@ fn fit_naive_bayes(params: &TrainParams, rows: &[SparseVector], targets: &[usize
 }
 
 fn fit_ftrl(params: &TrainParams, rows: &[SparseVector], targets: &[usize], d: usize, k: usize) -> Result<Fitted> {
-    // FTRL has no intercept: a constant last column plays that role.
-    let x = to_dense_row_major(rows, d, true);
+    // FTRL has no intercept: a constant last column plays that role. linfa's FTRL learns one
+    // row at a time, so one dense row buffer is filled and cleared per example instead of
+    // building the whole n x d matrix.
+    let mut x = Array2::<f64>::zeros((1, d + 1));
+    x[[0, d]] = 1.0;
     // Two labels need one model (for class 1); more need one per class.
     let modelled: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
     let mut weights = vec![0.0; d * k];
@@ -137,8 +156,14 @@ fn fit_ftrl(params: &TrainParams, rows: &[SparseVector], targets: &[usize], d: u
         for _ in 0..params.epochs {
             shuffle.shuffle(&mut order);
             for &i in &order {
-                let batch = DatasetBase::new(x.slice(s![i..i + 1, ..]), y.slice(s![i..i + 1]));
+                for (c, v) in rows[i].iter() {
+                    x[[0, c as usize]] = v;
+                }
+                let batch = DatasetBase::new(x.view(), y.slice(s![i..i + 1]));
                 model = valid.fit_with(Some(model), &batch).map_err(learner_error)?;
+                for c in &rows[i].indices {
+                    x[[0, *c as usize]] = 0.0;
+                }
             }
         }
         let w = model.get_weights();
