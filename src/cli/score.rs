@@ -49,6 +49,11 @@ pub struct ScoreCmd {
     /// Largest record accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_RECORD_BYTES)]
     pub max_record_bytes: usize,
+    /// Label "abstain" when unsure: p(positive) within BAND of the model's threshold (two labels;
+    /// 0.5 without a tuned one), or the two most probable labels within 2 x BAND. Without a
+    /// value 0.1; without the flag, the band stored in the model (if any); 0 never abstains.
+    #[arg(long, value_name = "BAND", num_args = 0..=1, default_missing_value = "0.1")]
+    pub abstain: Option<f64>,
 }
 
 /// Writes one row per record in the chosen format.
@@ -69,10 +74,10 @@ impl RowWriter {
         Ok(())
     }
 
-    fn scored(&mut self, id: &str, label: usize, probabilities: &[f64]) -> io::Result<()> {
+    fn scored(&mut self, id: &str, label: &str, probabilities: &[f64]) -> io::Result<()> {
         match self.format {
             OutputFormat::Csv => {
-                write!(self.out, "{},{}", csv_field(id), csv_field(&self.labels[label]))?;
+                write!(self.out, "{},{}", csv_field(id), csv_field(label))?;
                 for p in probabilities {
                     write!(self.out, ",{p:.6}")?;
                 }
@@ -81,7 +86,7 @@ impl RowWriter {
             OutputFormat::Jsonl => {
                 let mut obj = serde_json::Map::new();
                 obj.insert("id".into(), id.into());
-                obj.insert("label".into(), self.labels[label].clone().into());
+                obj.insert("label".into(), label.into());
                 for (l, p) in self.labels.iter().zip(probabilities) {
                     obj.insert(format!("p_{l}"), round6(*p).into());
                 }
@@ -139,13 +144,16 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
     };
     let mut reader = RecordReader::open(&cmd.input, options)?;
     let writer = RowWriter { out: open_output(&cmd.output)?, format: cmd.format, labels: pipeline.labels().to_vec() };
-    let counts = score_stream(&pipeline, &mut reader, writer, &cmd.output)?;
+    if let Some(band) = cmd.abstain.filter(|b| !(0.0..=0.5).contains(b)) {
+        return Err(StanceError::config("abstain", format!("{band} must be between 0 and 0.5")));
+    }
+    let counts = score_stream(&pipeline, &mut reader, writer, &cmd.output, cmd.abstain)?;
     eprintln!("read {} records: {} scored, {} failed", counts.0 + counts.1, counts.0, counts.1);
     Ok(if counts.1 > 0 { Outcome::SomeFailed } else { Outcome::Ok })
 }
 
 /// Scores every record; returns (scored, failed).
-fn score_stream(pipeline: &Pipeline, reader: &mut RecordReader, mut writer: RowWriter, output: &str) -> Result<(u64, u64)> {
+fn score_stream(pipeline: &Pipeline, reader: &mut RecordReader, mut writer: RowWriter, output: &str, band: Option<f64>) -> Result<(u64, u64)> {
     let out_err = |e: io::Error| StanceError::io(std::path::Path::new(output), "writing the output", e);
     writer.header().map_err(out_err)?;
     let mut ws = Workspace::default();
@@ -159,7 +167,9 @@ fn score_stream(pipeline: &Pipeline, reader: &mut RecordReader, mut writer: RowW
                 writer.failed(&record.id, record.line, "empty text").map_err(out_err)?;
             }
             Ok(record) => {
-                let label = pipeline.predict(&record.text, &mut ws);
+                pipeline.predict(&record.text, &mut ws);
+                // The stored threshold (if any) and the abstain band decide the label.
+                let label = pipeline.decide_with_band(&ws.probabilities, band).name(pipeline.labels());
                 writer.scored(&record.id, label, &ws.probabilities).map_err(out_err)?;
                 scored += 1;
             }
