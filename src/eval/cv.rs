@@ -480,6 +480,46 @@ fn round_to(x: f64, digits: i32) -> f64 {
 mod tests {
     use super::*;
 
+    fn fold(i: usize, matrix: Vec<Vec<u64>>) -> FoldResult {
+        let mut c = Confusion::new(vec!["a".into(), "b".into()]);
+        c.matrix = matrix;
+        FoldResult {
+            fold: i,
+            n_train: 0,
+            n_test: c.total() as usize,
+            n_features: 0,
+            metrics: Metrics::from_confusion(c),
+            roc_auc: Some(0.5 + 0.1 * i as f64),
+            pr_auc: None,
+            train_seconds: 0.0,
+            score_seconds: 0.0,
+        }
+    }
+
+    #[test]
+    fn fold_summary_by_hand() {
+        // fold 0: a 4 right 1 wrong, b 3 right 2 wrong -> accuracy 7/10
+        //   a: precision 4/6, recall 4/5; b: precision 3/4, recall 3/5
+        // fold 1: a 5 right, b 1 as a, 4 right -> accuracy 9/10
+        //   a: precision 5/6, recall 1; b: precision 1, recall 4/5
+        let folds = [fold(0, vec![vec![4, 1], vec![2, 3]]), fold(1, vec![vec![5, 0], vec![1, 4]])];
+        let labels = ["a".to_string(), "b".to_string()];
+        let (mean, std) = summarize(&folds, &labels);
+        assert!((mean.accuracy - 0.8).abs() < 1e-12);
+        // sample sd of {0.7, 0.9} = sqrt(2 * 0.01 / 1) = 0.1414...
+        assert!((std.accuracy - (0.02f64).sqrt()).abs() < 1e-12);
+        let a = mean.per_class["a"];
+        assert!((a.precision - (4.0 / 6.0 + 5.0 / 6.0) / 2.0).abs() < 1e-12);
+        assert!((a.recall - 0.9).abs() < 1e-12);
+        assert_eq!(a.support, Some(10));
+        let b = mean.per_class["b"];
+        assert!((b.precision - (0.75 + 1.0) / 2.0).abs() < 1e-12);
+        assert!((b.recall - 0.7).abs() < 1e-12);
+        assert!((std.per_class["b"].recall - (0.02f64).sqrt()).abs() < 1e-12);
+        assert!((mean.roc_auc.unwrap() - 0.55).abs() < 1e-12);
+        assert_eq!(mean.pr_auc, None, "a metric missing in any fold is not averaged");
+    }
+
     #[test]
     fn sample_standard_deviation() {
         let (m, s) = mean_std(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);

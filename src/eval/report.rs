@@ -51,8 +51,13 @@ fn svg(width: u32, height: u32, draw: impl FnOnce(&DrawingArea<SVGBackend, Shift
     Ok(buf)
 }
 
+/// plotters' SVG backend writes `font-size = size / 1.24`; sizes here are CSS pixels.
+fn px(size: u32) -> f64 {
+    size as f64 * 1.24
+}
+
 fn text_style(size: u32, color: &RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    (FONT, size).into_font().color(color).pos(Pos::new(h, v))
+    (FONT, px(size)).into_font().color(color).pos(Pos::new(h, v))
 }
 
 fn short(label: &str, max: usize) -> String {
@@ -69,11 +74,11 @@ pub fn confusion_svg(confusion: &Confusion) -> Result<String> {
     let k = confusion.labels.len() as i32;
     let cell = (480 / k).clamp(48, 130);
     let (left, top) = (150, 90);
-    let width = (left + cell * k + 40) as u32;
+    let width = ((left + cell * k + 40) as u32).max(520);
     let height = (top + cell * k + 40) as u32;
     svg(width, height, |root| {
         root.draw(&Text::new(
-            "Confusion matrix (rows: true label, columns: predicted)",
+            "Confusion matrix (row shares in %)",
             (width as i32 / 2, 14),
             text_style(17, &BLACK, HPos::Center, VPos::Top),
         ))?;
@@ -135,7 +140,7 @@ fn thin(points: Vec<(f64, f64)>, eps: f64) -> Vec<(f64, f64)> {
 fn curve_svg(title: &str, x_desc: &str, y_desc: &str, curve: Vec<(f64, f64)>, curve_label: &str, reference: Vec<(f64, f64)>, reference_label: &str) -> Result<String> {
     svg(560, 500, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, 18))
+            .caption(title, (FONT, px(18)))
             .margin(14)
             .x_label_area_size(44)
             .y_label_area_size(54)
@@ -146,6 +151,8 @@ fn curve_svg(title: &str, x_desc: &str, y_desc: &str, curve: Vec<(f64, f64)>, cu
             .y_desc(y_desc)
             .x_labels(6)
             .y_labels(6)
+            .label_style((FONT, px(12)))
+            .axis_desc_style((FONT, px(13)))
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
         chart
@@ -161,7 +168,7 @@ fn curve_svg(title: &str, x_desc: &str, y_desc: &str, curve: Vec<(f64, f64)>, cu
             .position(SeriesLabelPosition::LowerRight)
             .background_style(WHITE.mix(0.9))
             .border_style(GREY)
-            .label_font((FONT, 13))
+            .label_font((FONT, px(13)))
             .draw()?;
         Ok(())
     })
@@ -209,19 +216,22 @@ pub fn pr_svg(cv: &CvResult) -> Result<Option<String>> {
 /// Grouped bars of precision, recall and F1 per label (fold means, with ± one std).
 pub fn per_class_svg(cv: &CvResult) -> Result<String> {
     let k = cv.labels.len();
-    let width = (140 + 150 * k as u32).clamp(480, 1200);
+    let width = (140 + 150 * k as u32).clamp(640, 1200);
     svg(width, 420, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Per-label precision, recall and F1 (mean over folds ± 1 sd)", (FONT, 17))
+            .caption("Per-label precision, recall and F1 (mean over folds ± 1 sd)", (FONT, px(17)))
             .margin(14)
             .x_label_area_size(40)
             .y_label_area_size(50)
-            .build_cartesian_2d(0f64..k as f64, 0f64..1.05f64)?;
+            .build_cartesian_2d(0f64..k as f64, 0f64..1.3f64)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(0)
-            .y_labels(6)
+            .y_labels(7)
+            .y_label_formatter(&|y| if *y <= 1.0 + 1e-9 { format!("{y:.1}") } else { String::new() })
+            .label_style((FONT, px(12)))
+            .axis_desc_style((FONT, px(13)))
             .y_desc("score")
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
@@ -239,7 +249,7 @@ pub fn per_class_svg(cv: &CvResult) -> Result<String> {
                 let x0 = i as f64 + 0.12 + 0.26 * s as f64;
                 bars.push(Rectangle::new([(x0, 0.0), (x0 + 0.24, v)], color.filled()));
                 let xc = x0 + 0.12;
-                whiskers.push(PathElement::new(vec![(xc, (v - e).max(0.0)), (xc, (v + e).min(1.05))], BLACK.stroke_width(1)));
+                whiskers.push(PathElement::new(vec![(xc, (v - e).max(0.0)), (xc, (v + e).min(1.0))], BLACK.stroke_width(1)));
             }
             chart
                 .draw_series(bars)?
@@ -256,7 +266,7 @@ pub fn per_class_svg(cv: &CvResult) -> Result<String> {
             .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.9))
             .border_style(GREY)
-            .label_font((FONT, 13))
+            .label_font((FONT, px(13)))
             .draw()?;
         Ok(())
     })
@@ -276,7 +286,7 @@ pub fn ranking_svg(cmp: &Comparison) -> Result<String> {
     let height = (110 + 34 * n as u32).min(2000);
     svg(720, height, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(format!("{} by configuration (mean over folds ± 1 sd)", cmp.metric.name()), (FONT, 17))
+            .caption(format!("{} by configuration (mean over folds ± 1 sd)", cmp.metric.name()), (FONT, px(17)))
             .margin(14)
             .x_label_area_size(40)
             .y_label_area_size(50)
@@ -286,6 +296,8 @@ pub fn ranking_svg(cmp: &Comparison) -> Result<String> {
             .disable_y_mesh()
             .y_labels(0)
             .x_labels(8)
+            .label_style((FONT, px(12)))
+            .axis_desc_style((FONT, px(13)))
             .x_desc(cmp.metric.name())
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
@@ -492,18 +504,28 @@ pub fn write_compare_report(dir: &Path, cmp: &Comparison, ctx: &ReportContext, s
         cmp.metric.name()
     );
     html.push_str("<h2>Ranking</h2><table><tr><th>#</th><th>configuration</th>");
-    let _ = write!(html, "<th>{}</th><th>accuracy</th><th>macro-F1</th><th>ROC-AUC</th><th>features</th><th>fit s/fold</th><th>CV s</th></tr>", cmp.metric.name());
+    let by_accuracy = cmp.metric == super::compare::RankMetric::Accuracy;
+    let _ = write!(
+        html,
+        "<th>{}</th>{}<th>macro-F1</th><th>ROC-AUC</th><th>features</th><th>fit s/fold</th><th>CV s</th></tr>",
+        cmp.metric.name(),
+        if by_accuracy { "" } else { "<th>accuracy</th>" }
+    );
     for r in cmp.rows() {
         let cls = if r.rank == 1 { " class=best" } else { "" };
         match &r.error {
             None => {
                 let _ = write!(
                     html,
-                    "<tr{cls}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{:.0}</td><td>{:.2}</td><td>{:.2}</td></tr>",
+                    "<tr{cls}><td>{}</td><td>{}</td><td>{}</td>{}<td>{:.4}</td><td>{}</td><td>{:.0}</td><td>{:.2}</td><td>{:.2}</td></tr>",
                     r.rank,
                     esc(&r.name),
                     pm(r.score.unwrap_or(f64::NAN), r.score_std.unwrap_or(f64::NAN)),
-                    pm(r.accuracy.unwrap_or(f64::NAN), r.accuracy_std.unwrap_or(f64::NAN)),
+                    if by_accuracy {
+                        String::new()
+                    } else {
+                        format!("<td>{}</td>", pm(r.accuracy.unwrap_or(f64::NAN), r.accuracy_std.unwrap_or(f64::NAN)))
+                    },
                     r.macro_f1.unwrap_or(f64::NAN),
                     r.roc_auc.map_or("–".to_string(), |v| format!("{v:.4}")),
                     r.n_features.unwrap_or(f64::NAN),
@@ -512,7 +534,7 @@ pub fn write_compare_report(dir: &Path, cmp: &Comparison, ctx: &ReportContext, s
                 );
             }
             Some(e) => {
-                let _ = write!(html, "<tr><td>–</td><td>{}</td><td colspan=7>failed: {}</td></tr>", esc(&r.name), esc(e));
+                let _ = write!(html, "<tr><td>–</td><td>{}</td><td colspan=8>failed: {}</td></tr>", esc(&r.name), esc(e));
             }
         }
     }
