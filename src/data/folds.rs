@@ -47,6 +47,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn folds_match_the_pinned_python_reimplementation() {
+        // scripts/sklearn_cv_timing.py re-implements this function to run scikit-learn on the
+        // same folds; it checks itself against the same vector.
+        let labels: Vec<String> = ["b", "a", "b", "a", "a", "b", "a", "b", "a", "b"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(stratified_folds(&labels, 3, 42), [0, 2, 1, 0, 1, 2, 1, 2, 0, 0]);
+    }
+
+    #[test]
     fn split_keeps_label_shares() {
         let labels: Vec<String> = (0..100).map(|i| if i < 70 { "a".into() } else { "b".into() }).collect();
         let s = stratified_split(&labels, 0.2, 3);
