@@ -263,6 +263,9 @@ pub fn run(cmd: CompareCmd) -> Result<Outcome> {
         candidates.len(),
         cmd.folds
     );
+    for w in crate::eval::cv::small_label_warnings(&data, cmd.folds) {
+        eprintln!("warning: {w}");
+    }
     let options = CvOptions {
         folds: cmd.folds,
         seed: cmd.seed,

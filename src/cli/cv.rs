@@ -38,6 +38,9 @@ pub fn run(cmd: CvCmd) -> Result<Outcome> {
     let config = cmd.settings.to_config()?;
     let data = load_labelled(&cmd.data.data, cmd.data.input_format, &cmd.data.text_col, &cmd.data.label_col)?;
     eprintln!("read {} labelled texts from {}; {}-fold cross-validation", data.texts.len(), data.path, cmd.folds);
+    for w in crate::eval::cv::small_label_warnings(&data, cmd.folds) {
+        eprintln!("warning: {w}");
+    }
     let options = CvOptions {
         folds: cmd.folds,
         seed: cmd.settings.seed,

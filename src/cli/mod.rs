@@ -36,7 +36,7 @@ pub enum Command {
     /// Cross-validate one configuration: stratified k-fold, per-fold and mean ± sd metrics.
     Cv(cv::CvCmd),
     /// Cross-validate several configurations on the same folds and rank them (grid search).
-    Compare(compare::CompareCmd),
+    Compare(Box<compare::CompareCmd>),
 }
 
 /// How a command ended, for the exit code.
@@ -63,6 +63,6 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Eval(c) => eval::run(c),
         Command::Inspect(c) => inspect::run(c),
         Command::Cv(c) => cv::run(c),
-        Command::Compare(c) => compare::run(c),
+        Command::Compare(c) => compare::run(*c),
     }
 }

@@ -203,7 +203,8 @@ impl CvResult {
                 f.fold, f.n_test, f.n_features, f.metrics.accuracy, f.metrics.macro_f1, f.metrics.weighted_f1
             ));
             if two {
-                s.push_str(&format!("  {:>7.4}  {:>7.4}", f.roc_auc.unwrap_or(f64::NAN), f.pr_auc.unwrap_or(f64::NAN)));
+                let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.4}"));
+                s.push_str(&format!("  {:>7}  {:>7}", show(f.roc_auc), show(f.pr_auc)));
             }
             s.push_str(&format!("  {:>7.2}\n", f.train_seconds));
         }
@@ -261,6 +262,23 @@ pub fn cross_validate(config: &PipelineConfig, data: &LabelledData, options: &Cv
     cross_validate_on(config, data, &fold_of, options)
 }
 
+/// Warnings about labels too small for `k` folds: some folds hold none of their texts, and
+/// there the label's per-fold precision/recall/F1 count as 0 (the summed confusion matrix is the
+/// reliable view of such a label).
+pub fn small_label_warnings(data: &LabelledData, k: usize) -> Vec<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in &data.labels {
+        *counts.entry(l.as_str()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n < k)
+        .map(|(l, n)| {
+            format!("label '{l}' has {n} texts for {k} folds: some folds hold none of it and score it 0 there; read its row of the summed confusion matrix, or use fewer --folds")
+        })
+        .collect()
+}
+
 /// Checks that k-fold CV can run on `data`.
 pub fn check_folds(data: &LabelledData, k: usize) -> Result<()> {
     if k < 2 {
@@ -301,7 +319,7 @@ pub fn cross_validate_on(config: &PipelineConfig, data: &LabelledData, fold_of: 
     let start = Instant::now();
     let threads = options.threads.clamp(1, k);
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<(FoldResult, Vec<(usize, f64)>)>>>> = Mutex::new((0..k).map(|_| None).collect());
+    let results: Mutex<Vec<Option<Result<FoldOutcome>>>> = Mutex::new((0..k).map(|_| None).collect());
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| loop {
@@ -363,6 +381,9 @@ pub fn cross_validate_on(config: &PipelineConfig, data: &LabelledData, fold_of: 
     })
 }
 
+/// A fold's result and its texts' (index, probability of the positive label).
+type FoldOutcome = (FoldResult, Vec<(usize, f64)>);
+
 #[allow(clippy::too_many_arguments)]
 fn run_fold(
     config: &PipelineConfig,
@@ -373,7 +394,7 @@ fn run_fold(
     truth_index: &[usize],
     positive_label: Option<&str>,
     source: &DataSource,
-) -> Result<(FoldResult, Vec<(usize, f64)>)> {
+) -> Result<FoldOutcome> {
     let (mut train_texts, mut train_labels) = (Vec::new(), Vec::new());
     let mut test = Vec::new();
     for (i, &f) in fold_of.iter().enumerate() {
@@ -441,15 +462,14 @@ pub fn mean_std(values: &[f64]) -> (f64, f64) {
 
 fn summarize(folds: &[FoldResult], labels: &[String]) -> (Summary, Summary) {
     let stat = |f: &dyn Fn(&FoldResult) -> f64| mean_std(&folds.iter().map(f).collect::<Vec<_>>());
+    // ROC/PR are undefined in a fold without both labels: averaged over the folds that have them.
     let opt_stat = |f: &dyn Fn(&FoldResult) -> Option<f64>| -> (Option<f64>, Option<f64>) {
-        let v: Option<Vec<f64>> = folds.iter().map(f).collect();
-        match v {
-            Some(v) if !v.is_empty() => {
-                let (m, s) = mean_std(&v);
-                (Some(m), Some(s))
-            }
-            _ => (None, None),
+        let v: Vec<f64> = folds.iter().filter_map(f).collect();
+        if v.is_empty() {
+            return (None, None);
         }
+        let (m, s) = mean_std(&v);
+        (Some(m), Some(s))
     };
     let acc = stat(&|f| f.metrics.accuracy);
     let mf1 = stat(&|f| f.metrics.macro_f1);
@@ -517,7 +537,7 @@ mod tests {
         assert!((b.recall - 0.7).abs() < 1e-12);
         assert!((std.per_class["b"].recall - (0.02f64).sqrt()).abs() < 1e-12);
         assert!((mean.roc_auc.unwrap() - 0.55).abs() < 1e-12);
-        assert_eq!(mean.pr_auc, None, "a metric missing in any fold is not averaged");
+        assert_eq!(mean.pr_auc, None, "a metric no fold has is absent");
     }
 
     #[test]

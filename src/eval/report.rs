@@ -409,7 +409,8 @@ fn cv_sections(cv: &CvResult, html: &mut String) {
             f.fold, f.n_train, f.n_test, f.n_features, f.metrics.accuracy, f.metrics.macro_f1
         );
         if two {
-            let _ = write!(html, "<td>{:.4}</td><td>{:.4}</td>", f.roc_auc.unwrap_or(f64::NAN), f.pr_auc.unwrap_or(f64::NAN));
+            let show = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.4}"));
+            let _ = write!(html, "<td>{}</td><td>{}</td>", show(f.roc_auc), show(f.pr_auc));
         }
         let _ = write!(html, "<td>{:.2}</td></tr>", f.train_seconds);
     }
