@@ -33,6 +33,22 @@ pub fn fit_scorer(
     if n_classes < 2 || targets.iter().any(|&t| t >= n_classes) {
         return Err(StanceError::Training("need at least two classes with valid indices".into()));
     }
+    if params.classifier == ClassifierKind::Logistic {
+        // linfa's logistic regression only takes a dense matrix: refuse one that cannot fit.
+        let bytes = rows.len() as f64 * n_features as f64 * 8.0;
+        if bytes > MAX_DENSE_BYTES {
+            return Err(StanceError::config(
+                "max-features",
+                format!(
+                    "logistic regression needs a dense {} x {} matrix ({:.1} GB) and linfa takes no sparse input; \
+                     limit the vocabulary with --max-features (e.g. 10000) or a larger --min-df, or use --classifier nb",
+                    rows.len(),
+                    n_features,
+                    bytes / 1e9
+                ),
+            ));
+        }
+    }
     let (weights, intercepts, link) = match params.classifier {
         ClassifierKind::Logistic if n_classes == 2 => fit_binary_logistic(params, rows, targets, n_features)?,
         ClassifierKind::Logistic => fit_multi_logistic(params, rows, targets, n_features, n_classes)?,
@@ -44,6 +60,10 @@ pub fn fit_scorer(
 }
 
 type Fitted = (Vec<f64>, Vec<f64>, Link);
+
+/// Largest dense matrix handed to linfa's logistic regression (4 GB): beyond it a fit takes
+/// many minutes, and parallel CV folds would each hold one.
+pub const MAX_DENSE_BYTES: f64 = 4e9;
 
 fn learner_error(e: impl std::fmt::Display) -> StanceError {
     StanceError::Training(e.to_string())
@@ -189,4 +209,18 @@ pub fn to_dense_row_major(rows: &[SparseVector], d: usize, bias_column: bool) ->
         }
     }
     x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logistic_refuses_a_dense_matrix_that_cannot_fit() {
+        let rows = vec![SparseVector::default(), SparseVector::default()];
+        let params = TrainParams::for_classifier(ClassifierKind::Logistic);
+        // 2 x 300M features x 8 bytes = 4.8 GB: refused before anything is allocated.
+        let err = fit_scorer(&params, &rows, &[0, 1], 300_000_000, 2).unwrap_err().to_string();
+        assert!(err.contains("--max-features"), "{err}");
+    }
 }
