@@ -215,6 +215,37 @@ pub fn to_dense_row_major(rows: &[SparseVector], d: usize, bias_column: bool) ->
 mod tests {
     use super::*;
 
+    fn row(pairs: &[(u32, f64)]) -> SparseVector {
+        SparseVector { indices: pairs.iter().map(|p| p.0).collect(), values: pairs.iter().map(|p| p.1).collect() }
+    }
+
+    #[test]
+    fn naive_bayes_on_label_sums_equals_linfa_on_every_row() {
+        let rows = vec![
+            row(&[(0, 1.0), (2, 2.0)]),
+            row(&[(1, 1.0)]),
+            row(&[(0, 3.0), (3, 1.0)]),
+            row(&[(2, 1.0), (3, 1.0)]),
+            row(&[(1, 2.0), (3, 1.0)]),
+        ];
+        let targets = [0, 1, 0, 2, 1];
+        let mut params = TrainParams::for_classifier(ClassifierKind::Nb);
+        params.alpha = 0.5;
+        let scorer = fit_scorer(&params, &rows, &targets, 4, 3).unwrap();
+        // linfa on the full row-major matrix, the way it is meant to be called
+        let full = Dataset::new(to_dense_row_major(&rows, 4, false), Array1::from(targets.to_vec()));
+        let model = MultinomialNb::params().alpha(0.5).fit(&full).unwrap();
+        let value = serde_json::to_value(&model).unwrap();
+        for c in 0..3 {
+            let hist = &value["class_info"][c.to_string()];
+            let lp = hist["feature_log_prob"]["data"].as_array().unwrap();
+            for f in 0..4 {
+                assert!((scorer.weight(f, c) - lp[f].as_f64().unwrap()).abs() < 1e-12, "class {c} feature {f}");
+            }
+            assert!((scorer.intercepts()[c] - hist["prior"].as_f64().unwrap().ln()).abs() < 1e-12, "prior of {c}");
+        }
+    }
+
     #[test]
     fn logistic_refuses_a_dense_matrix_that_cannot_fit() {
         let rows = vec![SparseVector::default(), SparseVector::default()];
