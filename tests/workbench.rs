@@ -132,6 +132,7 @@ fn cv_report_directory_holds_the_files_the_html_references() {
     }
     assert!(report.join("results.json").exists() && html.contains("href=\"results.json\""));
     assert!(html.contains("random oversampling"), "the report states how imbalance was handled");
+    assert!(html.contains("Operating points") && html.contains("precision&gt;=0.9"), "threshold choices for two labels");
     assert!(html.contains("accuracy") && html.contains("±"));
     // the heatmap shows the counts of the summed confusion matrix
     let results: Value = serde_json::from_str(&std::fs::read_to_string(report.join("results.json")).unwrap()).unwrap();

@@ -364,6 +364,9 @@ fn cv_sections(cv: &CvResult, html: &mut String) {
         let _ = write!(html, "<p class=note>ROC and PR rank texts by the probability of the positive label <b>{}</b>.</p>", esc(p));
     }
     html.push_str(&balance_note(cv));
+    if cv.positive_label.is_some() {
+        operating_points_table(cv, html);
+    }
     html.push_str("<div class=figs>");
     html.push_str("<img src=\"confusion.svg\" alt=\"confusion matrix heatmap\"><img src=\"per_class.svg\" alt=\"per-label precision, recall and F1\">");
     if two {
@@ -422,6 +425,38 @@ fn cv_sections(cv: &CvResult, html: &mut String) {
         cv.wall_seconds,
         cv.threads,
         cv.mean_train_seconds()
+    );
+}
+
+/// Where a tuned threshold would sit: the operating points `train --tune-threshold` would pick,
+/// here on the pooled out-of-fold probabilities (optimistic: chosen and measured on the same texts).
+fn operating_points_table(cv: &CvResult, html: &mut String) {
+    use super::threshold::{choose_threshold, Objective};
+    let objectives = [Objective::F1, Objective::Precision(0.9), Objective::Recall(0.9)];
+    html.push_str("<h2>Operating points</h2><table><tr><th>objective</th><th>threshold</th><th>precision</th><th>recall</th><th>F1</th></tr>");
+    for objective in objectives {
+        match choose_threshold(&cv.scores, &cv.truth, objective) {
+            Some(p) => {
+                let _ = write!(
+                    html,
+                    "<tr><td>{}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td><td>{:.4}</td></tr>",
+                    esc(&objective.to_string()),
+                    p.threshold,
+                    p.precision,
+                    p.recall,
+                    p.f1
+                );
+            }
+            None => {
+                let _ = write!(html, "<tr><td>{}</td><td colspan=4>not reachable</td></tr>", esc(&objective.to_string()));
+            }
+        }
+    }
+    let _ = write!(
+        html,
+        "</table><p class=note>Thresholds on p({}) over the pooled out-of-fold probabilities, chosen and measured on the same texts \
+         (optimistic). <code>stance train --tune-threshold f1|precision=P|recall=R</code> chooses one on a held-out split and stores it in the model.</p>",
+        esc(cv.positive_label.as_deref().unwrap_or(""))
     );
 }
 
