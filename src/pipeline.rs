@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StanceError};
 use crate::features::{Occurrence, SparseVector, VectorScratch, Vectorizer, VectorizerConfig};
-use crate::model::{fit_scorer, LinearScorer, TrainParams};
+use crate::model::{fit_scorer, Balance, Decision, DecisionRule, LinearScorer, TrainParams};
 use crate::text::{Analysis, Analyzer, AnalyzerConfig};
 
 /// Everything needed to train a pipeline.
@@ -33,6 +33,9 @@ pub struct ModelMeta {
     pub n_features: usize,
     /// Wall-clock time of training, only when asked for (it would break byte-identical models).
     pub trained_at: Option<String>,
+    /// A tuned operating point for two-label models (absent: label by the most probable).
+    #[serde(default)]
+    pub decision: Option<DecisionRule>,
 }
 
 /// Where the training data came from, for the metadata.
@@ -85,8 +88,41 @@ impl Pipeline {
                 labels.len()
             )));
         }
+        if let Some(rule) = &meta.decision {
+            check_rule(rule, &labels)?;
+        }
         let analyzer = Analyzer::new(meta.config.analyzer.clone());
         Ok(Pipeline { analyzer, vectorizer, scorer, labels, meta })
+    }
+
+    /// Stores a tuned decision rule (two-label models only); `None` removes it.
+    pub fn set_decision(&mut self, rule: Option<DecisionRule>) -> Result<()> {
+        if let Some(rule) = &rule {
+            check_rule(rule, &self.labels)?;
+        }
+        self.meta.decision = rule;
+        Ok(())
+    }
+
+    /// The stored decision rule, if any.
+    pub fn decision_rule(&self) -> Option<&DecisionRule> {
+        self.meta.decision.as_ref()
+    }
+
+    /// The label, or an abstention, for `probabilities` (as left by [`Pipeline::predict`]),
+    /// under the stored decision rule and its abstention band.
+    pub fn decide(&self, probabilities: &[f64]) -> Decision {
+        self.decide_with_band(probabilities, None)
+    }
+
+    /// Like [`Pipeline::decide`], with the abstention band overridden when `band` is given
+    /// (0 never abstains). See [`crate::model::decision`] for the rule.
+    pub fn decide_with_band(&self, probabilities: &[f64], band: Option<f64>) -> Decision {
+        let rule = self.meta.decision.as_ref().and_then(|r| {
+            self.labels.iter().position(|l| *l == r.positive_label).map(|pos| (pos, r))
+        });
+        let band = band.or_else(|| rule.map(|(_, r)| r.abstain_band)).unwrap_or(0.0);
+        crate::model::decision::decide(probabilities, rule, band)
     }
 
     /// Trains a pipeline on texts and their labels.
@@ -107,19 +143,43 @@ impl Pipeline {
         }
         let label_names: Vec<String> = class_counts.keys().cloned().collect();
         let targets: Vec<usize> = labels.iter().map(|l| label_names.binary_search(l).unwrap_or(0)).collect();
+        if config.vectorizer.nb_weighting && label_names.len() != 2 {
+            return Err(StanceError::config(
+                "nb-weighting",
+                format!("NB log-count ratios need exactly two labels, '{}' has {}; drop --nb-weighting", source.label_col, label_names.len()),
+            ));
+        }
         let analyzer = Analyzer::new(config.analyzer.clone());
-        let vectorizer = Vectorizer::fit(config.vectorizer.clone(), &analyzer, texts)?;
-        let mut ws = Workspace::default();
-        let rows: Vec<SparseVector> = texts
-            .iter()
-            .map(|t| {
-                analyzer.analyze(t, &mut ws.analysis);
-                let mut v = SparseVector::default();
-                vectorizer.transform(&ws.analysis, &mut ws.scratch, &mut v);
-                v
-            })
-            .collect();
-        let scorer = fit_scorer(&config.train, &rows, &targets, vectorizer.n_features(), label_names.len())?;
+        let mut vectorizer = Vectorizer::fit(config.vectorizer.clone(), &analyzer, texts)?;
+        let transform_all = |vectorizer: &Vectorizer| -> Vec<SparseVector> {
+            let mut ws = Workspace::default();
+            texts
+                .iter()
+                .map(|t| {
+                    analyzer.analyze(t, &mut ws.analysis);
+                    let mut v = SparseVector::default();
+                    vectorizer.transform(&ws.analysis, &mut ws.scratch, &mut v);
+                    v
+                })
+                .collect()
+        };
+        let mut rows = transform_all(&vectorizer);
+        if config.vectorizer.nb_weighting {
+            // r from which features each document has (binarized), label 1 of the two as positive.
+            let positive: Vec<bool> = targets.iter().map(|&t| t == 1).collect();
+            let r = crate::features::nb::log_count_ratios(&rows, &positive, vectorizer.n_features(), crate::features::config::NB_SMOOTHING);
+            vectorizer.scale_features(&r)?;
+            rows = transform_all(&vectorizer);
+        }
+        let scorer = match config.train.balance {
+            Balance::None => fit_scorer(&config.train, &rows, &targets, vectorizer.n_features(), label_names.len())?,
+            Balance::Oversample => {
+                let order = crate::data::balance::oversample(&targets, label_names.len(), config.train.seed);
+                let rows: Vec<SparseVector> = order.iter().map(|&i| rows[i].clone()).collect();
+                let targets: Vec<usize> = order.iter().map(|&i| targets[i]).collect();
+                fit_scorer(&config.train, &rows, &targets, vectorizer.n_features(), label_names.len())?
+            }
+        };
         let meta = ModelMeta {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             config: config.clone(),
@@ -131,6 +191,7 @@ impl Pipeline {
             class_counts,
             n_features: vectorizer.n_features(),
             trained_at: source.trained_at.clone(),
+            decision: None,
         };
         Pipeline::from_parts(vectorizer, scorer, label_names, meta)
     }
@@ -196,6 +257,19 @@ impl Pipeline {
         evidence.truncate(top);
         evidence
     }
+}
+
+fn check_rule(rule: &DecisionRule, labels: &[String]) -> Result<()> {
+    if labels.len() != 2 {
+        return Err(StanceError::config("tune-threshold", format!("a threshold needs a two-label model; this one has {} labels", labels.len())));
+    }
+    if !labels.contains(&rule.positive_label) {
+        return Err(StanceError::config("positive-label", format!("'{}' is not one of the model's labels ({})", rule.positive_label, labels.join(", "))));
+    }
+    if !(0.0..=1.0).contains(&rule.threshold) || !(0.0..=0.5).contains(&rule.abstain_band) {
+        return Err(StanceError::config("threshold", format!("threshold {} must be in [0, 1] and the abstain band {} in [0, 0.5]", rule.threshold, rule.abstain_band)));
+    }
+    Ok(())
 }
 
 /// Index of the largest value (first on ties).

@@ -6,7 +6,7 @@ use crate::data::InputFormat;
 use crate::error::Result;
 use crate::features::config::parse_ngram_range;
 use crate::features::{DocFreq, Norm, VectorizerConfig};
-use crate::model::{ClassifierKind, TrainParams};
+use crate::model::{Balance, ClassifierKind, TrainParams};
 use crate::pipeline::PipelineConfig;
 use crate::text::{AnalyzerConfig, StemLanguage};
 
@@ -66,6 +66,13 @@ pub struct ModelArgs {
     /// Vector normalization.
     #[arg(long, value_enum, default_value_t = Norm::L2)]
     pub norm: Norm,
+    /// NBSVM features (two labels): scale each n-gram by its naive Bayes log-count ratio,
+    /// learnt from the training data (Wang & Manning 2012). Pair with --binary --no-idf.
+    #[arg(long)]
+    pub nb_weighting: bool,
+    /// Rebalance the training data: oversample smaller labels up to the largest (seeded).
+    #[arg(long, value_enum, default_value_t = Balance::None)]
+    pub balance: Balance,
     /// Logistic: L2 penalty (default 0.1). NB: additive smoothing (default 0.1). FTRL: learning rate (default 0.5).
     #[arg(long)]
     pub alpha: Option<f64>,
@@ -87,6 +94,7 @@ impl ModelArgs {
         train.max_iter = self.max_iter;
         train.epochs = self.epochs;
         train.seed = self.seed;
+        train.balance = self.balance;
         train.validate()?;
         let vectorizer = VectorizerConfig {
             ngram_min: self.ngram_range.0,
@@ -98,6 +106,7 @@ impl ModelArgs {
             binary: self.binary,
             use_idf: !self.no_idf,
             norm: self.norm,
+            nb_weighting: self.nb_weighting,
         };
         vectorizer.validate()?;
         Ok(PipelineConfig { analyzer: AnalyzerConfig { stem: self.stem, negation_scope: self.negation }, vectorizer, train })

@@ -44,6 +44,20 @@ pub fn run(cmd: InspectCmd) -> Result<Outcome> {
         v.norm
     );
     println!("features       {}", pipeline.vectorizer().n_features());
+    if v.nb_weighting || cfg.train.balance != crate::model::Balance::None {
+        println!("training       NB log-count-ratio features {}, balance {}", if v.nb_weighting { "on" } else { "off" }, cfg.train.balance);
+    }
+    if let Some(rule) = pipeline.decision_rule() {
+        println!(
+            "decision       {} when p({}) >= {:.4} (tuned for {} on {} validation texts){}",
+            rule.positive_label,
+            rule.positive_label,
+            rule.threshold,
+            rule.tuned_for,
+            rule.n_validation,
+            if rule.abstain_band > 0.0 { format!(", abstain within {}", rule.abstain_band) } else { String::new() }
+        );
+    }
     if let Some(t) = &meta.trained_at {
         println!("trained at     {t}");
     }

@@ -2,6 +2,8 @@
 //! library. Results go to stdout; progress, warnings and errors to stderr.
 
 mod args;
+mod compare;
+mod cv;
 mod eval;
 mod inspect;
 mod score;
@@ -35,6 +37,10 @@ pub enum Command {
     Eval(eval::EvalCmd),
     /// Show a model's metadata and its strongest terms per label.
     Inspect(inspect::InspectCmd),
+    /// Cross-validate one configuration: stratified k-fold, per-fold and mean ± sd metrics.
+    Cv(cv::CvCmd),
+    /// Cross-validate several configurations on the same folds and rank them (grid search).
+    Compare(Box<compare::CompareCmd>),
 }
 
 /// How a command ended, for the exit code.
@@ -61,5 +67,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Trend(c) => trend::run(c),
         Command::Eval(c) => eval::run(c),
         Command::Inspect(c) => inspect::run(c),
+        Command::Cv(c) => cv::run(c),
+        Command::Compare(c) => compare::run(*c),
     }
 }

@@ -100,6 +100,11 @@ pub struct ScoreCmd {
     /// Largest record accepted, in bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_RECORD_BYTES)]
     pub max_record_bytes: usize,
+    /// Label "abstain" when unsure (--unit record): p(positive) within BAND of the model's
+    /// threshold (two labels; 0.5 without a tuned one), or the two most probable labels within
+    /// 2 x BAND. Without a value 0.1; without the flag, the band stored in the model (if any).
+    #[arg(long, value_name = "BAND", num_args = 0..=1, default_missing_value = "0.1")]
+    pub abstain: Option<f64>,
 }
 
 /// Prints failures on stderr, and the progress bar when there is one.
@@ -169,8 +174,12 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         evidence: cmd.evidence,
         evidence_terms: cmd.explain.unwrap_or(5),
         strict: cmd.strict,
+        abstain: cmd.abstain,
         stream: StreamOptions::new(threads),
     };
+    if let Some(band) = cmd.abstain.filter(|b| !(0.0..=0.5).contains(b)) {
+        return Err(StanceError::config("abstain", format!("{band} must be between 0 and 0.5")));
+    }
 
     let pipeline = persist::load(&cmd.model)?;
     let scorer = Scorer::new(&pipeline, options)?;

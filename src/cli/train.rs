@@ -8,6 +8,7 @@ use clap::Args;
 use super::{DataArgs, ModelArgs, Outcome};
 use crate::data::load_labelled;
 use crate::error::Result;
+use crate::eval::{fit_with_threshold, Objective, ThresholdTuning};
 use crate::persist;
 use crate::pipeline::{DataSource, Pipeline};
 
@@ -23,6 +24,24 @@ pub struct TrainCmd {
     /// Record the training time in the model (makes the file differ between runs).
     #[arg(long)]
     pub record_time: bool,
+    /// Two labels: choose the decision threshold on a held-out validation split, for the best
+    /// F1 (`f1`), a target precision (`precision=0.9`) or recall (`recall=0.8`); stored in the model.
+    #[arg(long, value_name = "OBJECTIVE")]
+    pub tune_threshold: Option<Objective>,
+    /// Share of each label held out to tune the threshold on.
+    #[arg(long, default_value_t = 0.2)]
+    pub validation_share: f64,
+    /// With --tune-threshold: store an abstain band; `score` answers "abstain" when the
+    /// probability of the positive label is within this distance of the threshold.
+    #[arg(long, default_value_t = 0.0)]
+    pub abstain_band: f64,
+    /// With --tune-threshold: the label the threshold is about [default: the second label in sorted order].
+    #[arg(long)]
+    pub positive_label: Option<String>,
+    /// With --tune-threshold: keep the model fitted without the validation split instead of
+    /// retraining on all the data.
+    #[arg(long)]
+    pub no_refit: bool,
 }
 
 pub fn run(cmd: TrainCmd) -> Result<Outcome> {
@@ -43,7 +62,34 @@ pub fn run(cmd: TrainCmd) -> Result<Outcome> {
         trained_at: cmd.record_time.then(|| format!("{}s since the Unix epoch", unix_now())),
     };
     let start = Instant::now();
-    let pipeline = Pipeline::fit(&config, &data.texts, &data.labels, &source)?;
+    let pipeline = match cmd.tune_threshold {
+        None => Pipeline::fit(&config, &data.texts, &data.labels, &source)?,
+        Some(objective) => {
+            let tuning = ThresholdTuning {
+                objective,
+                validation_share: cmd.validation_share,
+                abstain_band: cmd.abstain_band,
+                positive_label: cmd.positive_label.clone(),
+                refit: !cmd.no_refit,
+            };
+            let model = fit_with_threshold(&config, &data.texts, &data.labels, &source, &tuning)?;
+            if let Some(rule) = model.decision_rule() {
+                let v = rule.validation.expect("tuned rules carry their validation point");
+                eprintln!(
+                    "threshold {:.4} on p({}) for {} (validation, {} texts: precision {:.4}, recall {:.4}, F1 {:.4}){}",
+                    rule.threshold,
+                    rule.positive_label,
+                    rule.tuned_for,
+                    rule.n_validation,
+                    v.precision,
+                    v.recall,
+                    v.f1,
+                    if rule.abstain_band > 0.0 { format!("; abstains within {} of it", rule.abstain_band) } else { String::new() }
+                );
+            }
+            model
+        }
+    };
     let elapsed = start.elapsed();
     persist::save(&pipeline, &model_path)?;
     let counts: Vec<String> = pipeline.meta().class_counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();

@@ -1,5 +1,6 @@
 //! Data: input formats, streaming record readers, labelled corpora, stratified folds.
 
+pub mod balance;
 pub mod folds;
 pub mod format;
 pub mod labelled;

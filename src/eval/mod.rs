@@ -1,8 +1,17 @@
-//! Evaluation: metrics, and scoring a labelled corpus with a model.
+//! Evaluation: metrics, ROC/PR curves, cross-validation, comparisons of configurations,
+//! threshold tuning, and HTML reports with plots.
 
+pub mod compare;
+pub mod curves;
+pub mod cv;
 pub mod metrics;
+pub mod report;
+pub mod threshold;
 
+pub use compare::{compare, Candidate, Comparison, RankMetric};
+pub use cv::{cross_validate, CvOptions, CvResult};
 pub use metrics::{ClassMetrics, Confusion, Metrics};
+pub use threshold::{choose_threshold, fit_with_threshold, Objective, ThresholdTuning};
 
 use crate::data::LabelledData;
 use crate::error::{Result, StanceError};
@@ -21,7 +30,13 @@ pub fn evaluate(pipeline: &Pipeline, data: &LabelledData) -> Result<Metrics> {
             message: format!("label '{label}' is not one the model knows ({})", labels.join(", ")),
             remedy: "Evaluate on data labelled with the model's labels, or pick the matching --label-col.".into(),
         })?;
-        confusion.add(truth, pipeline.predict(text, &mut ws));
+        pipeline.predict(text, &mut ws);
+        // A stored threshold decides the label (the abstain band is a scoring-time choice).
+        let predicted = match pipeline.decide_with_band(&ws.probabilities, Some(0.0)) {
+            crate::model::Decision::Label(i) => i,
+            crate::model::Decision::Abstain => unreachable!("no band, no abstention"),
+        };
+        confusion.add(truth, predicted);
     }
     Ok(Metrics::from_confusion(confusion))
 }

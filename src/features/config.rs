@@ -75,7 +75,15 @@ pub struct VectorizerConfig {
     /// Weight by inverse document frequency (smoothed: `ln((1+n)/(1+df)) + 1`).
     pub use_idf: bool,
     pub norm: Norm,
+    /// NBSVM features (Wang & Manning 2012), two labels only: scale each feature by its naive
+    /// Bayes log-count ratio r = log((p/|p|1)/(q/|q|1)), p = 1 + per-feature document counts of
+    /// the second label, q likewise for the first. The scale is folded into the stored idf.
+    #[serde(default)]
+    pub nb_weighting: bool,
 }
+
+/// Additive smoothing of the document counts behind the NB log-count ratios (Wang & Manning's alpha).
+pub const NB_SMOOTHING: f64 = 1.0;
 
 impl Default for VectorizerConfig {
     fn default() -> Self {
@@ -89,6 +97,7 @@ impl Default for VectorizerConfig {
             binary: false,
             use_idf: true,
             norm: Norm::L2,
+            nb_weighting: false,
         }
     }
 }

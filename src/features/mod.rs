@@ -1,6 +1,7 @@
 //! Features: vectorizer parameters, the fitted n-gram vocabulary with tf-idf, sparse vectors.
 
 pub mod config;
+pub mod nb;
 pub mod sparse;
 pub mod vectorizer;
 

@@ -171,6 +171,21 @@ impl Vectorizer {
         self.features.len()
     }
 
+    /// Multiplies each feature's weight (its idf) by `scale[f]`. The scale applies before
+    /// normalization, exactly like idf, so a per-feature multiplier learnt at training time (NB
+    /// log-count ratios) is saved in the model file as part of the idf vector.
+    pub fn scale_features(&mut self, scale: &[f64]) -> Result<()> {
+        if scale.len() != self.idf.len() || !scale.iter().all(|s| s.is_finite()) {
+            return Err(StanceError::Training(format!(
+                "{} feature scales for {} features, or a scale is not finite",
+                scale.len(),
+                self.idf.len()
+            )));
+        }
+        self.idf.iter_mut().zip(scale).for_each(|(w, s)| *w *= s);
+        Ok(())
+    }
+
     /// Looks up the term ids of an analysis (UNKNOWN for terms outside every feature).
     fn lookup_terms(&self, analysis: &Analysis, out: &mut Vec<u32>) {
         out.clear();

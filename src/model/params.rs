@@ -26,6 +26,28 @@ impl std::fmt::Display for ClassifierKind {
     }
 }
 
+/// How the training set is rebalanced before the learner sees it (no linfa learner here takes
+/// sample weights, so imbalance is handled by resampling).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Balance {
+    /// Train on the data as it is.
+    #[default]
+    None,
+    /// Random oversampling (seeded): repeat examples of the smaller labels until every label has
+    /// as many as the largest. Only the training data is resampled, never evaluation data.
+    Oversample,
+}
+
+impl std::fmt::Display for Balance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Balance::None => "none",
+            Balance::Oversample => "oversample",
+        })
+    }
+}
+
 /// Hyper-parameters of the learner. `alpha` means what it means in linfa for each learner:
 /// the L2 penalty for logistic regression, the additive smoothing for naive Bayes, the
 /// learning rate for FTRL.
@@ -44,8 +66,11 @@ pub struct TrainParams {
     pub l2_ratio: f64,
     /// FTRL: per-coordinate learning-rate smoothing.
     pub beta: f64,
-    /// Seeds every random choice (FTRL's initial weights and shuffling, CV folds).
+    /// Seeds every random choice (FTRL's initial weights and shuffling, CV folds, oversampling).
     pub seed: u64,
+    /// Class rebalancing of the training data (absent in models from before it existed).
+    #[serde(default)]
+    pub balance: Balance,
 }
 
 impl TrainParams {
@@ -56,7 +81,7 @@ impl TrainParams {
             ClassifierKind::Nb => 0.1,
             ClassifierKind::Ftrl => 0.5,
         };
-        TrainParams { classifier, alpha, max_iter: 100, epochs: 10, l1_ratio: 1.0, l2_ratio: 0.0, beta: 1.0, seed: 42 }
+        TrainParams { classifier, alpha, max_iter: 100, epochs: 10, l1_ratio: 1.0, l2_ratio: 0.0, beta: 1.0, seed: 42, balance: Balance::None }
     }
 
     /// Checks every value once, so training never meets an impossible one.

@@ -62,6 +62,8 @@ pub struct ScoreOptions {
     pub evidence_terms: usize,
     /// Stop at the first record that fails.
     pub strict: bool,
+    /// Abstain band for the record unit (see `Pipeline::decide_with_band`); None: the model's.
+    pub abstain: Option<f64>,
     pub stream: StreamOptions,
 }
 
@@ -74,6 +76,7 @@ impl Default for ScoreOptions {
             evidence: 3,
             evidence_terms: 5,
             strict: false,
+            abstain: None,
             stream: StreamOptions::new(1),
         }
     }
@@ -220,10 +223,16 @@ impl<'a> Scorer<'a> {
         let ws: &mut Workspace = &mut state.article.ws;
         match self.options.unit {
             Unit::Record => {
-                let label = p.predict(&record.text, ws);
+                let best = p.predict(&record.text, ws);
                 let probabilities = std::mem::take(&mut ws.probabilities);
-                let terms = (self.options.explain > 0).then(|| p.explain(&record.text, label, self.options.explain, ws));
-                output::record_row(out, csv, p.labels(), &record.id, label, &probabilities, terms.as_deref());
+                // The stored threshold (if any) and the abstain band decide the label.
+                let decision = p.decide_with_band(&probabilities, self.options.abstain);
+                let explained = match decision {
+                    crate::model::decision::Decision::Label(i) => i,
+                    crate::model::decision::Decision::Abstain => best,
+                };
+                let terms = (self.options.explain > 0).then(|| p.explain(&record.text, explained, self.options.explain, ws));
+                output::record_row(out, csv, p.labels(), &record.id, decision.name(p.labels()), &probabilities, terms.as_deref());
                 ws.probabilities = probabilities;
                 Ok(0)
             }

@@ -183,9 +183,9 @@ pub fn failure_row(out: &mut Vec<u8>, csv: bool, unit: super::Unit, n_labels: us
 }
 
 /// A `--unit record` row.
-pub fn record_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, label: usize, probabilities: &[f64], terms: Option<&[TermEvidence]>) {
+pub fn record_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, label: &str, probabilities: &[f64], terms: Option<&[TermEvidence]>) {
     if csv {
-        let _ = write!(out, "{},{}", csv_field(id), csv_field(&labels[label]));
+        let _ = write!(out, "{},{}", csv_field(id), csv_field(label));
         for p in probabilities {
             let _ = write!(out, ",{p:.6}");
         }
@@ -195,7 +195,7 @@ pub fn record_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, lab
         out.extend_from_slice(b",\n");
     } else {
         let row = Row {
-            head: vec![("id", id.into()), ("label", labels[label].clone().into())],
+            head: vec![("id", id.into()), ("label", label.into())],
             labels,
             probabilities,
             tail: Vec::new(),
