@@ -91,6 +91,12 @@ impl Pipeline {
 
     /// Trains a pipeline on texts and their labels.
     pub fn fit(config: &PipelineConfig, texts: &[String], labels: &[String], source: &DataSource) -> Result<Self> {
+        Self::fit_with_limit(config, texts, labels, source, crate::features::vectorizer::MAX_TERMS)
+    }
+
+    /// [`Pipeline::fit`], refusing a corpus of more than `max_terms` distinct terms
+    /// (see [`Vectorizer::fit_with_limit`]).
+    pub fn fit_with_limit(config: &PipelineConfig, texts: &[String], labels: &[String], source: &DataSource, max_terms: usize) -> Result<Self> {
         config.vectorizer.validate()?;
         config.train.validate()?;
         let mut class_counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -108,7 +114,7 @@ impl Pipeline {
         let label_names: Vec<String> = class_counts.keys().cloned().collect();
         let targets: Vec<usize> = labels.iter().map(|l| label_names.binary_search(l).unwrap_or(0)).collect();
         let analyzer = Analyzer::new(config.analyzer.clone());
-        let vectorizer = Vectorizer::fit(config.vectorizer.clone(), &analyzer, texts)?;
+        let vectorizer = Vectorizer::fit_with_limit(config.vectorizer.clone(), &analyzer, texts, max_terms)?;
         let mut ws = Workspace::default();
         let rows: Vec<SparseVector> = texts
             .iter()

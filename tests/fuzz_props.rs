@@ -143,6 +143,36 @@ proptest! {
     }
 
     #[test]
+    fn delimited_reader_skips_long_lines_and_keeps_counting(lens in proptest::collection::vec(0usize..120, 0..40), max in 7usize..80, tsv in any::<bool>()) {
+        let sep = if tsv { '\t' } else { ',' };
+        let mut bytes = format!("id{sep}text\n").into_bytes();
+        for (i, len) in lens.iter().enumerate() {
+            bytes.extend_from_slice(format!("r{i}{sep}{}\n", "x".repeat(*len)).as_bytes());
+        }
+        let format = if tsv { InputFormat::Tsv } else { InputFormat::Csv };
+        let options = ReadOptions { format, columns: Columns { text: "text".into(), label: None, id: Some("id".into()) }, max_record_bytes: max, lossy: false };
+        let reader = RecordReader::from_reader("long", Box::new(Cursor::new(bytes)), options).unwrap();
+        let items: Vec<_> = reader.map(|i| i.unwrap()).collect();
+        prop_assert_eq!(items.len(), lens.len());
+        for (i, (item, len)) in items.iter().zip(&lens).enumerate() {
+            let line_len = format!("r{i}").len() + 1 + len;
+            match item {
+                Ok(r) => {
+                    prop_assert!(line_len <= max);
+                    prop_assert_eq!(r.line, i as u64 + 2);
+                    prop_assert_eq!(&r.id, &format!("r{i}"));
+                    prop_assert_eq!(r.text.len(), *len);
+                }
+                Err(e) => {
+                    prop_assert!(line_len > max);
+                    prop_assert_eq!(e.line, i as u64 + 2);
+                    prop_assert!(e.message.contains(&format!("line of {line_len} bytes exceeds the limit of {max}")), "{}", e.message);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn text_reader_yields_one_item_per_line(lines in proptest::collection::vec(proptest::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..30), 0..30)) {
         let mut bytes = Vec::new();
         for l in &lines {

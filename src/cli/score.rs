@@ -97,8 +97,9 @@ pub struct ScoreCmd {
     /// Replace invalid UTF-8 with U+FFFD instead of reporting the record as failed (counted in the summary).
     #[arg(long)]
     pub lossy: bool,
-    /// Largest record accepted, in bytes.
-    #[arg(long, default_value_t = DEFAULT_MAX_RECORD_BYTES)]
+    /// Largest record (and line) accepted, in bytes; a longer one is reported as a failed record
+    /// without being read into memory.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_RECORD_BYTES)]
     pub max_record_bytes: usize,
 }
 
@@ -143,6 +144,9 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         (_, true) => Unit::Article,
         (u, false) => u.unwrap_or(Unit::Record),
     };
+    if cmd.max_record_bytes == 0 {
+        return Err(StanceError::config("max-record-bytes", "--max-record-bytes must be at least 1"));
+    }
     let threads = match cmd.threads {
         Some(0) => return Err(StanceError::config("threads", "--threads must be at least 1")),
         Some(n) => n,

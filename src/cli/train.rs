@@ -6,8 +6,10 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{DataArgs, ModelArgs, Outcome};
-use crate::data::load_labelled;
-use crate::error::Result;
+use crate::data::load_labelled_with;
+use crate::data::reader::DEFAULT_MAX_RECORD_BYTES;
+use crate::error::{Result, StanceError};
+use crate::features::vectorizer::MAX_TERMS;
 use crate::persist;
 use crate::pipeline::{DataSource, Pipeline};
 
@@ -23,12 +25,25 @@ pub struct TrainCmd {
     /// Record the training time in the model (makes the file differ between runs).
     #[arg(long)]
     pub record_time: bool,
+    /// Most distinct analyzed terms the vectorizer collects before it refuses the corpus
+    /// (memory bound; the default is also the largest value).
+    #[arg(long, value_name = "N", default_value_t = MAX_TERMS)]
+    pub max_terms: usize,
+    /// Largest record (and line) accepted, in bytes; a longer one is an error naming its line.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_RECORD_BYTES)]
+    pub max_record_bytes: usize,
 }
 
 pub fn run(cmd: TrainCmd) -> Result<Outcome> {
     let config = cmd.settings.to_config()?;
+    if cmd.max_terms == 0 || cmd.max_terms > MAX_TERMS {
+        return Err(StanceError::config("max-terms", format!("--max-terms must be between 1 and {MAX_TERMS}")));
+    }
+    if cmd.max_record_bytes == 0 {
+        return Err(StanceError::config("max-record-bytes", "--max-record-bytes must be at least 1"));
+    }
     let model_path = cmd.model.clone().unwrap_or_else(|| PathBuf::from(format!("models/{}.model", cmd.data.label_col)));
-    let data = load_labelled(&cmd.data.data, cmd.data.input_format, &cmd.data.text_col, &cmd.data.label_col)?;
+    let data = load_labelled_with(&cmd.data.data, cmd.data.input_format, &cmd.data.text_col, &cmd.data.label_col, cmd.max_record_bytes)?;
     eprintln!("read {} labelled texts from {}", data.texts.len(), data.path);
     for (label, n, line) in crate::data::labelled::rare_labels(&data, 3) {
         eprintln!(
@@ -43,7 +58,7 @@ pub fn run(cmd: TrainCmd) -> Result<Outcome> {
         trained_at: cmd.record_time.then(|| format!("{}s since the Unix epoch", unix_now())),
     };
     let start = Instant::now();
-    let pipeline = Pipeline::fit(&config, &data.texts, &data.labels, &source)?;
+    let pipeline = Pipeline::fit_with_limit(&config, &data.texts, &data.labels, &source, cmd.max_terms)?;
     let elapsed = start.elapsed();
     persist::save(&pipeline, &model_path)?;
     let counts: Vec<String> = pipeline.meta().class_counts.iter().map(|(l, n)| format!("{l}: {n}")).collect();
