@@ -94,6 +94,11 @@ pub struct ScoreCmd {
     /// No progress bar and no notes (errors and the summary still go to stderr).
     #[arg(short, long)]
     pub quiet: bool,
+    /// CSV for spreadsheets: prefix a single quote to every text cell (id, title, sentence text,
+    /// terms, error) that starts with =, +, -, @, a tab or a carriage return, so that it is not
+    /// run as a formula. Numbers and labels are never changed.
+    #[arg(long)]
+    pub spreadsheet_safe: bool,
     /// Replace invalid UTF-8 with U+FFFD instead of reporting the record as failed (counted in the summary).
     #[arg(long)]
     pub lossy: bool,
@@ -165,6 +170,9 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
             OutputFormat::Jsonl => RowFormat::Jsonl,
         }
     };
+    if cmd.spreadsheet_safe && format != RowFormat::Csv {
+        return Err(StanceError::config("spreadsheet-safe", "--spreadsheet-safe applies to CSV output; drop it, or use --format csv without --view"));
+    }
     let explain = cmd.explain.unwrap_or(0);
     let options = ScoreOptions {
         unit,
@@ -173,6 +181,7 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         evidence: cmd.evidence,
         evidence_terms: cmd.explain.unwrap_or(5),
         strict: cmd.strict,
+        spreadsheet_safe: cmd.spreadsheet_safe,
         stream: StreamOptions::new(threads),
     };
 

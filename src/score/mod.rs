@@ -62,6 +62,8 @@ pub struct ScoreOptions {
     pub evidence_terms: usize,
     /// Stop at the first record that fails.
     pub strict: bool,
+    /// CSV: prefix `'` to text cells that start like a spreadsheet formula (see [`output`]).
+    pub spreadsheet_safe: bool,
     pub stream: StreamOptions,
 }
 
@@ -74,6 +76,7 @@ impl Default for ScoreOptions {
             evidence: 3,
             evidence_terms: 5,
             strict: false,
+            spreadsheet_safe: false,
             stream: StreamOptions::new(1),
         }
     }
@@ -193,14 +196,22 @@ impl<'a> Scorer<'a> {
         }
     }
 
+    /// How CSV/JSONL rows are written (the view does not use it).
+    fn style(&self) -> output::Style {
+        match self.options.format {
+            RowFormat::Jsonl => output::Style::Jsonl,
+            _ => output::Style::Csv { spreadsheet_safe: self.options.spreadsheet_safe },
+        }
+    }
+
     fn failure_row(&self, out: &mut Vec<u8>, f: &InputFailure) {
         match self.options.format {
             RowFormat::View { .. } => {
                 let _ = writeln!(out, "══ {} ══\nerror: {}: {}\n", f.id, f.location(), f.message);
             }
-            format => output::failure_row(
+            _ => output::failure_row(
                 out,
-                format == RowFormat::Csv,
+                self.style(),
                 self.options.unit,
                 self.pipeline.labels().len(),
                 self.options.explain > 0,
@@ -216,7 +227,7 @@ impl<'a> Scorer<'a> {
             return Err("empty text");
         }
         let p = self.pipeline;
-        let csv = self.options.format == RowFormat::Csv;
+        let csv = self.style();
         let ws: &mut Workspace = &mut state.article.ws;
         match self.options.unit {
             Unit::Record => {

@@ -19,7 +19,14 @@
 //! Offsets are bytes, `[start, end)`; `sentence` is 0-based; sentence and term offsets of the
 //! sentence and article units are relative to the article text. In CSV, terms are written as
 //! `term:+0.123456@start-end|start-end;term:...`.
+//!
+//! Spreadsheet-safe CSV ([`Style::Csv`] with `spreadsheet_safe`): every text cell (ids, titles,
+//! dates, sources, sentence and evidence text, terms, error messages) that starts with `=`, `+`,
+//! `-`, `@`, a tab or a carriage return gets a leading `'`, so that a spreadsheet shows it as
+//! text instead of evaluating it as a formula (OWASP's CSV injection advice). Numbers, labels and
+//! the header are never changed.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde::ser::{SerializeMap, Serializer};
@@ -30,11 +37,41 @@ use super::rollup::{round6, ArticleScore, Evidence, LabelCounts, LabelValues, Se
 use crate::pipeline::TermEvidence;
 
 /// Quotes a CSV field when it needs it (RFC 4180).
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn csv_field(s: &str) -> Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
         s.into()
+    }
+}
+
+/// The first characters that make a spreadsheet read a cell as a formula.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as written: with a leading `'` when `spreadsheet_safe` and it starts like a
+/// formula, then quoted when it needs it.
+pub fn csv_text(s: &str, spreadsheet_safe: bool) -> Cow<'_, str> {
+    if spreadsheet_safe && s.starts_with(FORMULA_STARTS) {
+        csv_field(&format!("'{s}")).into_owned().into()
+    } else {
+        csv_field(s)
+    }
+}
+
+/// How rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Csv { spreadsheet_safe: bool },
+    Jsonl,
+}
+
+impl Style {
+    fn csv(self) -> bool {
+        matches!(self, Style::Csv { .. })
+    }
+    /// A CSV text cell (see [`csv_text`]).
+    fn text(self, s: &str) -> Cow<'_, str> {
+        csv_text(s, matches!(self, Style::Csv { spreadsheet_safe: true }))
     }
 }
 
@@ -160,15 +197,15 @@ pub fn failure_text(line: Option<u64>, message: &str) -> String {
 }
 
 /// An error record.
-pub fn failure_row(out: &mut Vec<u8>, csv: bool, unit: super::Unit, n_labels: usize, explain: bool, evidence: usize, f: &InputFailure) {
-    if csv {
+pub fn failure_row(out: &mut Vec<u8>, style: Style, unit: super::Unit, n_labels: usize, explain: bool, evidence: usize, f: &InputFailure) {
+    if style.csv() {
         let width = csv_width(unit, n_labels, explain, evidence);
-        out.extend_from_slice(csv_field(&f.id).as_bytes());
+        out.extend_from_slice(style.text(&f.id).as_bytes());
         for _ in 1..width - 1 {
             out.push(b',');
         }
         out.push(b',');
-        out.extend_from_slice(csv_field(&failure_text(f.line, &f.message)).as_bytes());
+        out.extend_from_slice(style.text(&failure_text(f.line, &f.message)).as_bytes());
         out.push(b'\n');
     } else {
         #[derive(Serialize)]
@@ -183,14 +220,14 @@ pub fn failure_row(out: &mut Vec<u8>, csv: bool, unit: super::Unit, n_labels: us
 }
 
 /// A `--unit record` row.
-pub fn record_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, label: usize, probabilities: &[f64], terms: Option<&[TermEvidence]>) {
-    if csv {
-        let _ = write!(out, "{},{}", csv_field(id), csv_field(&labels[label]));
+pub fn record_row(out: &mut Vec<u8>, style: Style, labels: &[String], id: &str, label: usize, probabilities: &[f64], terms: Option<&[TermEvidence]>) {
+    if style.csv() {
+        let _ = write!(out, "{},{}", style.text(id), csv_field(&labels[label]));
         for p in probabilities {
             let _ = write!(out, ",{p:.6}");
         }
         if let Some(t) = terms {
-            let _ = write!(out, ",{}", csv_field(&terms_field(t)));
+            let _ = write!(out, ",{}", style.text(&terms_field(t)));
         }
         out.extend_from_slice(b",\n");
     } else {
@@ -206,16 +243,16 @@ pub fn record_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, lab
 }
 
 /// A `--unit sentence` row.
-pub fn sentence_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, text: &str, s: &SentenceScore, terms: Option<&[TermEvidence]>) {
+pub fn sentence_row(out: &mut Vec<u8>, style: Style, labels: &[String], id: &str, text: &str, s: &SentenceScore, terms: Option<&[TermEvidence]>) {
     let sentence = &text[s.start..s.end];
-    if csv {
-        let _ = write!(out, "{},{},{},{},{}", csv_field(id), s.index, s.start, s.end, csv_field(&labels[s.label]));
+    if style.csv() {
+        let _ = write!(out, "{},{},{},{},{}", style.text(id), s.index, s.start, s.end, csv_field(&labels[s.label]));
         for p in &s.probabilities {
             let _ = write!(out, ",{p:.6}");
         }
-        let _ = write!(out, ",{}", csv_field(sentence));
+        let _ = write!(out, ",{}", style.text(sentence));
         if let Some(t) = terms {
-            let _ = write!(out, ",{}", csv_field(&terms_field(t)));
+            let _ = write!(out, ",{}", style.text(&terms_field(t)));
         }
         out.extend_from_slice(b",\n");
     } else {
@@ -237,12 +274,12 @@ pub fn sentence_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, t
 }
 
 /// A `--unit article` row.
-pub fn article_row(out: &mut Vec<u8>, csv: bool, labels: &[String], record: &InputRecord, a: &ArticleScore, evidence: usize) {
+pub fn article_row(out: &mut Vec<u8>, style: Style, labels: &[String], record: &InputRecord, a: &ArticleScore, evidence: usize) {
     let text = record.text.as_str();
     let meta: &ArticleMeta = &record.meta;
-    if csv {
-        let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or("")).into_owned();
-        let _ = write!(out, "{},{},{},{},{}", csv_field(&record.id), opt(&meta.title), opt(&meta.date), opt(&meta.source), a.n_sentences);
+    if style.csv() {
+        let opt = |o: &Option<String>| style.text(o.as_deref().unwrap_or("")).into_owned();
+        let _ = write!(out, "{},{},{},{},{}", style.text(&record.id), opt(&meta.title), opt(&meta.date), opt(&meta.source), a.n_sentences);
         for c in &a.counts {
             let _ = write!(out, ",{c}");
         }
@@ -256,8 +293,8 @@ pub fn article_row(out: &mut Vec<u8>, csv: bool, labels: &[String], record: &Inp
                             ",{},{:.6},{},{}",
                             e.sentence.index,
                             e.score,
-                            csv_field(&text[e.sentence.start..e.sentence.end]),
-                            csv_field(&terms_field(&e.terms))
+                            style.text(&text[e.sentence.start..e.sentence.end]),
+                            style.text(&terms_field(&e.terms))
                         );
                     }
                     None => out.extend_from_slice(b",,,,"),
@@ -315,5 +352,34 @@ pub fn article_row(out: &mut Vec<u8>, csv: bool, labels: &[String], record: &Inp
             de_escalating: build(&a.de_escalating, labels, text),
         };
         json_line(out, &row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheet_safe_text_cells() {
+        for (raw, safe) in [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "\"'\rx\""),
+            ("=A1,B1", "\"'=A1,B1\""),
+            ("x=1", "x=1"),
+            ("", ""),
+            ("'already", "'already"),
+        ] {
+            assert_eq!(csv_text(raw, true), safe, "{raw:?}");
+        }
+        assert_eq!(csv_text("=1+1", false), "=1+1");
+        let style = Style::Csv { spreadsheet_safe: true };
+        let mut out = Vec::new();
+        let f = InputFailure { file: "in".into(), line: None, id: "-id".into(), message: "-x: broken".into(), remedy: String::new() };
+        failure_row(&mut out, style, super::super::Unit::Record, 2, false, 0, &f);
+        assert_eq!(String::from_utf8(out).unwrap(), "'-id,,,,'-x: broken\n");
     }
 }
