@@ -3,7 +3,7 @@
 //! and the summary to stderr.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -14,7 +14,7 @@ use crate::data::InputFormat;
 use crate::error::{Result, StanceError};
 use crate::persist;
 use crate::score::progress::Progress;
-use crate::score::{self, IndexBasis, InputSource, InputSpec, Reporter, RowFormat, ScoreOptions, Scorer, StreamOptions, Unit};
+use crate::score::{self, resume, IndexBasis, InputSource, InputSpec, Reporter, RowFormat, ScoreOptions, Scorer, StreamOptions, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -68,9 +68,15 @@ pub struct ScoreCmd {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
     pub format: OutputFormat,
-    /// Output file, or - for stdout.
+    /// Output file, or - for stdout. Written a whole record at a time: an interrupted run leaves
+    /// only complete records in the file.
     #[arg(long, default_value = "-")]
     pub output: String,
+    /// Carry on an interrupted run: keep the complete records already in --output, skip the
+    /// input records they stand for, and append the rest (the same input and settings as the
+    /// interrupted run; CSV or JSONL).
+    #[arg(long)]
+    pub resume: bool,
     /// Add the N strongest terms of each row (record, sentence); with --unit article, the number
     /// of terms per evidence sentence [article default: 5].
     #[arg(long, value_name = "N")]
@@ -127,12 +133,58 @@ impl Reporter for StderrReporter {
     }
 }
 
+/// The output, unbuffered: [`score::score_stream`] hands it whole records only.
 fn open_output(path: &str) -> Result<Box<dyn Write>> {
     if path == "-" {
-        return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())));
+        return Ok(Box::new(io::stdout().lock()));
     }
     let file = File::create(path).map_err(|e| StanceError::io(Path::new(path), "creating the output", e))?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+    Ok(Box::new(file))
+}
+
+/// Where a resumed run carries on.
+struct Resumed {
+    out: Box<dyn Write>,
+    existing: resume::Existing,
+}
+
+/// `--resume`: reads what the output file holds, skips the input records it already has (checking
+/// that the input has them, with the same ids), cuts the file after its last complete record and
+/// opens it for appending. `None` when there is no file to resume (a fresh run).
+fn open_resumed(cmd: &ScoreCmd, scorer: &Scorer<'_>, source: &mut InputSource) -> Result<Option<Resumed>> {
+    let path = Path::new(&cmd.output);
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StanceError::io(path, "opening the output to resume", e)),
+    };
+    let max_row = cmd.max_record_bytes.saturating_mul(8).max(256 << 20);
+    let existing = resume::scan(io::BufReader::with_capacity(1 << 16, file), path, scorer, max_row)?;
+    let not_this_input = |message: String| StanceError::Data {
+        path: cmd.output.clone(),
+        message,
+        remedy: format!("It is not the output of {}: resume with the input of the interrupted run, or drop --resume to start afresh (the file is overwritten).", cmd.input),
+    };
+    let (skipped, last_input_id) = source.skip(existing.records)?;
+    let in_file = existing.records + u64::from(existing.rescore_id.is_some());
+    if skipped < existing.records || (existing.rescore_id.is_some() && source.peek_id()?.is_none()) {
+        return Err(not_this_input(format!("it holds {in_file} records but the input has only {skipped}")));
+    }
+    let mismatch = |n: u64, written: &str, input: &str| not_this_input(format!("its record {n} has the id '{written}' but input record {n} has the id '{input}'"));
+    if let (Some(written), Some(input)) = (&existing.last_id, &last_input_id) {
+        if written.as_str() != resume::written_id(scorer, input) {
+            return Err(mismatch(existing.records, written, input));
+        }
+    }
+    if let Some(written) = &existing.rescore_id {
+        let input = source.peek_id()?.unwrap_or_default();
+        if written.as_str() != resume::written_id(scorer, &input) {
+            return Err(mismatch(existing.records + 1, written, &input));
+        }
+    }
+    let file = std::fs::OpenOptions::new().append(true).open(path).map_err(|e| StanceError::io(path, "opening the output to resume", e))?;
+    file.set_len(existing.keep).map_err(|e| StanceError::io(path, "cutting the incomplete end of the output", e))?;
+    Ok(Some(Resumed { out: Box::new(file), existing }))
 }
 
 /// Whether a file is read whole by default: a .txt/.md file scored by sentence or article.
@@ -199,6 +251,12 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         }
     }
 
+    if cmd.resume && cmd.output == "-" {
+        return Err(StanceError::config("resume", "--resume continues an output file: give it with --output FILE (standard output cannot be resumed)"));
+    }
+    if cmd.resume && cmd.view {
+        return Err(StanceError::config("resume", "--resume works with CSV and JSONL output, not with --view"));
+    }
     let article_meta = unit == Unit::Article;
     let spec = InputSpec {
         path: cmd.input.clone(),
@@ -213,14 +271,31 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         max_record_bytes: cmd.max_record_bytes,
         lossy: cmd.lossy,
     };
-    let source = InputSource::open(&spec)?;
+    let mut source = InputSource::open(&spec)?;
     if source.skipped_files > 0 && !cmd.quiet {
         eprintln!("note: {}: skipped {} files that are not .txt or .md", cmd.input, source.skipped_files);
     }
     let progress = (!cmd.quiet && io::stderr().is_terminal()).then(|| Progress::new(source.stats(), source.total_bytes()));
+    let resumed = if cmd.resume { open_resumed(&cmd, &scorer, &mut source)? } else { None };
+    let (mut out, header, failed_before) = match resumed {
+        Some(Resumed { out, existing }) => {
+            if !cmd.quiet {
+                let dropped = existing.len - existing.keep;
+                let mut note = format!("note: resuming {}: {} records already there ({} failed)", cmd.output, existing.records, existing.failed);
+                if existing.rescore_id.is_some() {
+                    note.push_str(&format!("; the rows of record {} are written again", existing.records + 1));
+                }
+                if dropped > 0 {
+                    note.push_str(&format!("; {dropped} bytes after the last complete record dropped"));
+                }
+                eprintln!("{note}");
+            }
+            (out, !existing.has_header, existing.failed)
+        }
+        None => (open_output(&cmd.output)?, true, 0),
+    };
     let mut reporter = StderrReporter { progress };
-    let mut out = open_output(&cmd.output)?;
-    let result = score::score_stream(&scorer, source, &mut out, &mut reporter);
+    let result = score::score_stream_with(&scorer, source, &mut out, &mut reporter, header);
     if let Some(p) = &mut reporter.progress {
         p.clear();
     }
@@ -229,5 +304,5 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         e => e,
     })?;
     eprintln!("{summary}");
-    Ok(if summary.failed > 0 { Outcome::SomeFailed } else { Outcome::Ok })
+    Ok(if summary.failed + failed_before > 0 { Outcome::SomeFailed } else { Outcome::Ok })
 }

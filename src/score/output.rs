@@ -36,6 +36,68 @@ use super::input::{ArticleMeta, InputFailure, InputRecord};
 use super::rollup::{round6, ArticleScore, Evidence, LabelCounts, LabelValues, SentenceScore};
 use crate::pipeline::TermEvidence;
 
+/// Writes whole output records only.
+///
+/// Rows are collected in memory and handed to the destination in one `write_all` of complete
+/// records once `capacity` bytes are pending, and at [`RecordWriter::finish`]; a record is never
+/// split between two writes. With a regular file as destination, a killed run therefore leaves
+/// only complete records in the file, on the assumption that the kernel does not cut one `write`
+/// system call short. Linux keeps to it with one exception: a write to the page cache copies
+/// page by page and stops at a page boundary when a fatal signal (SIGKILL) is pending, returning
+/// the bytes copied so far. Under write-back throttling the writer sleeps between those pages, so
+/// a kill then often lands mid-write (seen in `tests/resume.rs` when several tests write large
+/// files at once): the file ends with part of a record, at a multiple of 4096 bytes.
+/// `stance score --resume` drops such a tail (see [`super::resume`]).
+///
+/// A destination that buffers on its own (a `BufWriter`) would void the guarantee: give this the
+/// file itself.
+pub struct RecordWriter<'a> {
+    inner: &'a mut dyn Write,
+    buf: Vec<u8>,
+    capacity: usize,
+    /// A write failed: what is pending is dropped, nothing more is written.
+    failed: bool,
+}
+
+/// Pending bytes at which [`RecordWriter`] writes.
+pub const WRITE_CAPACITY: usize = 64 * 1024;
+
+impl<'a> RecordWriter<'a> {
+    pub fn new(inner: &'a mut dyn Write, capacity: usize) -> Self {
+        RecordWriter { inner, buf: Vec::with_capacity(capacity.min(1 << 20)), capacity, failed: false }
+    }
+
+    /// Adds one whole record (all its bytes, ending with its newline).
+    pub fn record(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= self.capacity {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        if self.failed || self.buf.is_empty() {
+            return Ok(());
+        }
+        let result = self.inner.write_all(&self.buf);
+        self.buf.clear();
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    /// Writes what is pending and flushes the destination.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.write_pending()?;
+        if self.failed {
+            return Ok(());
+        }
+        self.inner.flush()
+    }
+}
+
 /// Quotes a CSV field when it needs it (RFC 4180).
 pub fn csv_field(s: &str) -> Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
@@ -176,6 +238,34 @@ pub fn csv_header(unit: super::Unit, labels: &[String], explain: bool, evidence:
     let mut line = cols.iter().map(|c| csv_field(c).into_owned()).collect::<Vec<_>>().join(",");
     line.push('\n');
     line
+}
+
+/// The keys of a JSONL row of a scored record (an error record has `error`, `file`, `id`,
+/// `line` instead). Article rows also have one `counts` key per label.
+pub fn jsonl_keys(unit: super::Unit, labels: &[String], explain: bool) -> Vec<String> {
+    let mut keys: Vec<String> = match unit {
+        super::Unit::Record => vec!["id".into(), "label".into()],
+        super::Unit::Sentence => ["id", "sentence", "start", "end", "label"].map(String::from).to_vec(),
+        super::Unit::Article => {
+            return ["id", "title", "date", "source", "sentences", "counts", "counted", "escalation_index", "escalating", "de_escalating"].map(String::from).to_vec()
+        }
+    };
+    keys.extend(labels.iter().map(|l| format!("p_{l}")));
+    if unit == super::Unit::Sentence {
+        keys.push("text".into());
+    }
+    if explain {
+        keys.push("terms".into());
+    }
+    keys
+}
+
+/// The keys of a JSONL error record.
+pub const JSONL_ERROR_KEYS: [&str; 4] = ["error", "file", "id", "line"];
+
+/// Number of CSV columns of a unit (header included).
+pub fn csv_columns(unit: super::Unit, n_labels: usize, explain: bool, evidence: usize) -> usize {
+    csv_width(unit, n_labels, explain, evidence)
 }
 
 /// Number of CSV columns of a unit (for error rows).
