@@ -124,7 +124,7 @@ impl Read for LimitedInput {
         if out.is_empty() {
             return Ok(0);
         }
-        let record_bytes = self.delivered - self.record_start.0;
+        let record_bytes = self.delivered.saturating_sub(self.record_start.0);
         if record_bytes > (self.max + PARSER_BUFFER) as u64 {
             return Err(self.fail(Failure::LongRecord { start_line: self.record_start.1 }));
         }
