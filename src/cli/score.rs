@@ -68,8 +68,9 @@ pub struct ScoreCmd {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
     pub format: OutputFormat,
-    /// Output file, or - for stdout. Written a whole record at a time: an interrupted run leaves
-    /// only complete records in the file.
+    /// Output file, or - for stdout. Written a whole record at a time, so that an interrupted run
+    /// leaves complete records (a kill during a write can still cut the last one at a page
+    /// boundary; --resume drops it).
     #[arg(long, default_value = "-")]
     pub output: String,
     /// Carry on an interrupted run: keep the complete records already in --output, skip the
@@ -183,7 +184,9 @@ fn open_resumed(cmd: &ScoreCmd, scorer: &Scorer<'_>, source: &mut InputSource) -
         }
     }
     let file = std::fs::OpenOptions::new().append(true).open(path).map_err(|e| StanceError::io(path, "opening the output to resume", e))?;
-    file.set_len(existing.keep).map_err(|e| StanceError::io(path, "cutting the incomplete end of the output", e))?;
+    if existing.keep < existing.len {
+        file.set_len(existing.keep).map_err(|e| StanceError::io(path, "cutting the incomplete end of the output", e))?;
+    }
     Ok(Some(Resumed { out: Box::new(file), existing }))
 }
 
