@@ -127,6 +127,12 @@ impl Pipeline {
 
     /// Trains a pipeline on texts and their labels.
     pub fn fit(config: &PipelineConfig, texts: &[String], labels: &[String], source: &DataSource) -> Result<Self> {
+        Self::fit_with_limit(config, texts, labels, source, crate::features::vectorizer::MAX_TERMS)
+    }
+
+    /// [`Pipeline::fit`], refusing a corpus of more than `max_terms` distinct terms
+    /// (see [`Vectorizer::fit_with_limit`]).
+    pub fn fit_with_limit(config: &PipelineConfig, texts: &[String], labels: &[String], source: &DataSource, max_terms: usize) -> Result<Self> {
         config.vectorizer.validate()?;
         config.train.validate()?;
         let mut class_counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -150,7 +156,7 @@ impl Pipeline {
             ));
         }
         let analyzer = Analyzer::new(config.analyzer.clone());
-        let mut vectorizer = Vectorizer::fit(config.vectorizer.clone(), &analyzer, texts)?;
+        let mut vectorizer = Vectorizer::fit_with_limit(config.vectorizer.clone(), &analyzer, texts, max_terms)?;
         let transform_all = |vectorizer: &Vectorizer| -> Vec<SparseVector> {
             let mut ws = Workspace::default();
             texts

@@ -10,12 +10,18 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use stance::data::{Columns, InputFormat, ReadOptions, RecordReader};
 use stance::persist;
+use stance::score::{self, resume, InputSource, InputSpec, RowFormat, ScoreOptions, Scorer, Silent, Unit};
 use stance::pipeline::{DataSource, Pipeline, PipelineConfig, Workspace};
 use stance::text::sentences::split_sentences;
 use stance::text::{Analysis, Analyzer, AnalyzerConfig, StemLanguage};
 
-/// Cases per property; each property runs this many random inputs.
+/// Cases per property; each property runs this many random inputs. `PROPTEST_CASES=N` in the
+/// environment runs N instead (for a long local run).
 const CASES: u32 = 2000;
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(CASES)
+}
 
 fn model() -> &'static (Pipeline, Vec<u8>) {
     static MODEL: OnceLock<(Pipeline, Vec<u8>)> = OnceLock::new();
@@ -27,6 +33,23 @@ fn model() -> &'static (Pipeline, Vec<u8>) {
         let bytes = persist::to_bytes(&p).unwrap();
         (p, bytes)
     })
+}
+
+/// The output of scoring a few awkward records with `scorer`.
+fn scored_output(scorer: &Scorer<'_>) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("stance-fuzz-resume-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("in.csv");
+    if !input.exists() {
+        let tmp = dir.join(format!("in.csv.{:?}", std::thread::current().id()));
+        std::fs::write(&tmp, "id,text\na,Troops shelled the town. Talks failed.\n\"b,\nc\",Both sides agreed to a ceasefire.\nd,\n=e,\"He said \"\"no\"\". Missiles struck.\"\n").unwrap();
+        std::fs::rename(&tmp, &input).unwrap();
+    }
+    let mut spec = InputSpec::new(input.to_str().unwrap());
+    spec.id_col = Some("id".into());
+    let mut out = Vec::new();
+    score::score_stream(scorer, InputSource::open(&spec).unwrap(), &mut out, &mut Silent).unwrap();
+    out
 }
 
 /// Text with the characters that break tokenizers: quotes, dots, apostrophes, hyphens, CJK,
@@ -60,7 +83,7 @@ fn nasty_text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: CASES, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn model_loader_never_panics_on_random_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
@@ -143,7 +166,56 @@ proptest! {
     }
 
     #[test]
-    fn text_reader_yields_one_item_per_line(lines in proptest::collection::vec(proptest::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..30), 0..30)) {
+    fn delimited_reader_skips_long_lines_and_keeps_counting(lens in proptest::collection::vec(0usize..120, 0..40), max in 7usize..80, tsv in any::<bool>()) {
+        let sep = if tsv { '\t' } else { ',' };
+        let mut bytes = format!("id{sep}text\n").into_bytes();
+        for (i, len) in lens.iter().enumerate() {
+            bytes.extend_from_slice(format!("r{i}{sep}{}\n", "x".repeat(*len)).as_bytes());
+        }
+        let format = if tsv { InputFormat::Tsv } else { InputFormat::Csv };
+        let options = ReadOptions { format, columns: Columns { text: "text".into(), label: None, id: Some("id".into()) }, max_record_bytes: max, lossy: false };
+        let reader = RecordReader::from_reader("long", Box::new(Cursor::new(bytes)), options).unwrap();
+        let items: Vec<_> = reader.map(|i| i.unwrap()).collect();
+        prop_assert_eq!(items.len(), lens.len());
+        for (i, (item, len)) in items.iter().zip(&lens).enumerate() {
+            let line_len = format!("r{i}").len() + 1 + len;
+            match item {
+                Ok(r) => {
+                    prop_assert!(line_len <= max);
+                    prop_assert_eq!(r.line, i as u64 + 2);
+                    prop_assert_eq!(&r.id, &format!("r{i}"));
+                    prop_assert_eq!(r.text.len(), *len);
+                }
+                Err(e) => {
+                    prop_assert!(line_len > max);
+                    prop_assert_eq!(e.line, i as u64 + 2);
+                    prop_assert!(e.message.contains(&format!("line of {line_len} bytes exceeds the limit of {max}")), "{}", e.message);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn resume_scan_never_panics_on_damaged_output(bytes in proptest::collection::vec(any::<u8>(), 0..600), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6), cut in any::<prop::sample::Index>(), kind in 0usize..6, real in any::<bool>()) {
+        let (p, _) = model();
+        let unit = [Unit::Record, Unit::Sentence, Unit::Article][kind % 3];
+        let format = if kind < 3 { RowFormat::Csv } else { RowFormat::Jsonl };
+        let scorer = Scorer::new(p, ScoreOptions { unit, format, explain: 2, ..ScoreOptions::default() }).unwrap();
+        let mut file = if real { scored_output(&scorer) } else { bytes };
+        for (i, v) in &flips {
+            if !file.is_empty() {
+                let at = i.index(file.len());
+                file[at] ^= v | 1;
+            }
+        }
+        file.truncate(cut.index(file.len() + 1));
+        if let Ok(found) = resume::scan(&file[..], Path::new("fuzz.out"), &scorer, 1 << 20) {
+            prop_assert!(found.keep <= found.len && found.len == file.len() as u64);
+        }
+    }
+
+    #[test]
+    fn text_reader_yields_one_item_per_line(lines in proptest::collection::vec(proptest::collection::vec(prop_oneof![0u8..=9, 11u8..=255], 0..30), 0..30)) {
         let mut bytes = Vec::new();
         for l in &lines {
             bytes.extend_from_slice(l);

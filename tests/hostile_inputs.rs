@@ -161,3 +161,102 @@ fn scoring_hostile_files_accounts_for_every_record() {
         assert!(err.contains(&format!("{} scored, {failed} failed", case.rows.len() - failed)), "{}: {err}", case.name);
     }
 }
+
+/// Cells that a spreadsheet would run as formulas, and what `--spreadsheet-safe` makes of them.
+const FORMULAS: [(&str, &str); 6] = [
+    ("=HYPERLINK(\"http://evil.example\",\"click\")", "'=HYPERLINK(\"http://evil.example\",\"click\")"),
+    ("+1", "'+1"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tTab", "'\tTab"),
+    ("plain", "plain"),
+];
+
+fn csv_rows(text: &str) -> Vec<csv::StringRecord> {
+    csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes()).records().map(|r| r.unwrap()).collect()
+}
+
+#[test]
+fn spreadsheet_safe_csv_defuses_formulas_in_every_text_cell() {
+    let dir = temp_dir("hostile-spreadsheet");
+    let model = dir.join("m.model");
+    let data = dir.join("good.csv");
+    std::fs::write(&data, GOOD).unwrap();
+    assert!(stance(&["train", "--classifier", "nb", "--min-df", "1", "--data", data.to_str().unwrap(), "--model", model.to_str().unwrap()]).status.success());
+    let m = model.to_str().unwrap();
+
+    // id, title, date, source and a text whose sentences start like formulas.
+    let input = dir.join("articles.csv");
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["id", "title", "date", "source", "text"]).unwrap();
+    for (raw, _) in FORMULAS {
+        w.write_record([raw, raw, raw, raw, &format!("{raw} Both sides agreed to a ceasefire in Doha. -5 prisoners were exchanged.")]).unwrap();
+    }
+    w.write_record(["=1+1", "t", "", "", ""]).unwrap(); // an error row: empty text
+    w.flush().unwrap();
+    let inp = input.to_str().unwrap();
+
+    // --unit record: the id cell.
+    let out = stance(&["score", "--model", m, "--input", inp, "--id-col", "id", "--spreadsheet-safe"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rows = csv_rows(&stdout(&out));
+    assert_eq!(&rows[0][0], "id");
+    for (row, (_, safe)) in rows[1..].iter().zip(FORMULAS) {
+        assert_eq!(&row[0], safe);
+        assert!(["escalation", "de-escalation", "neutral"].contains(&&row[1]), "labels untouched: {row:?}");
+        for p in 2..5 {
+            assert!(row[p].parse::<f64>().is_ok(), "numbers untouched: {row:?}");
+        }
+    }
+    assert_eq!(&rows[7][0], "'=1+1");
+    assert!(rows[7][5].contains("empty text"));
+
+    // Without the flag the cells are as in the input.
+    let out = stance(&["score", "--model", m, "--input", inp, "--id-col", "id"]);
+    let rows = csv_rows(&stdout(&out));
+    for (row, (raw, _)) in rows[1..].iter().zip(FORMULAS) {
+        assert_eq!(&row[0], raw);
+    }
+
+    // --unit sentence: the id and the sentence text.
+    let out = stance(&["score", "--model", m, "--input", inp, "--id-col", "id", "--unit", "sentence", "--explain", "2", "--spreadsheet-safe"]);
+    let text = stdout(&out);
+    let rows = csv_rows(&text);
+    let header: Vec<&str> = rows[0].iter().collect();
+    let text_col = header.iter().position(|c| *c == "text").unwrap();
+    let mut starts_like_formula = 0;
+    for row in &rows[1..] {
+        for (i, cell) in row.iter().enumerate() {
+            if i == 0 || i == text_col || header[i] == "terms" || header[i] == "error" {
+                assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "text cell {} not defused: {row:?}", header[i]);
+                starts_like_formula += usize::from(cell.starts_with('\''));
+            }
+        }
+    }
+    assert!(starts_like_formula >= 10, "{text}");
+    assert!(rows.iter().any(|r| r[text_col].starts_with("'-2+3 Both sides agreed")), "{text}");
+
+    // --unit article: id, title, date, source, evidence text; the escalation index stays a number.
+    let out = stance(&["score", "--model", m, "--input", inp, "--unit", "article", "--spreadsheet-safe"]);
+    let text = stdout(&out);
+    let rows = csv_rows(&text);
+    let header: Vec<String> = rows[0].iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|c| c == name).unwrap();
+    for (row, (_, safe)) in rows[1..].iter().zip(FORMULAS) {
+        for name in ["id", "title", "date", "source"] {
+            assert_eq!(&row[col(name)], safe, "{name}");
+        }
+        assert!(row[col("escalation_index")].parse::<f64>().is_ok(), "{row:?}");
+        for (i, cell) in row.iter().enumerate() {
+            if header[i].ends_with("_text") || header[i].ends_with("_terms") {
+                assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{}: {cell}", header[i]);
+            }
+        }
+    }
+    assert!(text.contains(",'+1 Both sides agreed"), "evidence text defused: {text}");
+
+    // Only CSV has cells.
+    let out = stance(&["score", "--model", m, "--input", inp, "--format", "jsonl", "--spreadsheet-safe"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--spreadsheet-safe applies to CSV output"), "{}", stderr(&out));
+}

@@ -3,7 +3,7 @@
 //! and the summary to stderr.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -14,7 +14,7 @@ use crate::data::InputFormat;
 use crate::error::{Result, StanceError};
 use crate::persist;
 use crate::score::progress::Progress;
-use crate::score::{self, IndexBasis, InputSource, InputSpec, Reporter, RowFormat, ScoreOptions, Scorer, StreamOptions, Unit};
+use crate::score::{self, resume, IndexBasis, InputSource, InputSpec, Reporter, RowFormat, ScoreOptions, Scorer, StreamOptions, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -68,9 +68,16 @@ pub struct ScoreCmd {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Csv)]
     pub format: OutputFormat,
-    /// Output file, or - for stdout.
+    /// Output file, or - for stdout. Written a whole record at a time, so that an interrupted run
+    /// leaves complete records (a kill during a write can still cut the last one at a page
+    /// boundary; --resume drops it).
     #[arg(long, default_value = "-")]
     pub output: String,
+    /// Carry on an interrupted run: keep the complete records already in --output, skip the
+    /// input records they stand for, and append the rest (the same input and settings as the
+    /// interrupted run; CSV or JSONL).
+    #[arg(long)]
+    pub resume: bool,
     /// Add the N strongest terms of each row (record, sentence); with --unit article, the number
     /// of terms per evidence sentence [article default: 5].
     #[arg(long, value_name = "N")]
@@ -94,11 +101,17 @@ pub struct ScoreCmd {
     /// No progress bar and no notes (errors and the summary still go to stderr).
     #[arg(short, long)]
     pub quiet: bool,
+    /// CSV for spreadsheets: prefix a single quote to every text cell (id, title, sentence text,
+    /// terms, error) that starts with =, +, -, @, a tab or a carriage return, so that it is not
+    /// run as a formula. Numbers and labels are never changed.
+    #[arg(long)]
+    pub spreadsheet_safe: bool,
     /// Replace invalid UTF-8 with U+FFFD instead of reporting the record as failed (counted in the summary).
     #[arg(long)]
     pub lossy: bool,
-    /// Largest record accepted, in bytes.
-    #[arg(long, default_value_t = DEFAULT_MAX_RECORD_BYTES)]
+    /// Largest record (and line) accepted, in bytes; a longer one is reported as a failed record
+    /// without being read into memory.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_RECORD_BYTES)]
     pub max_record_bytes: usize,
     /// Label "abstain" when unsure (--unit record): p(positive) within BAND of the model's
     /// threshold (two labels; 0.5 without a tuned one), or the two most probable labels within
@@ -126,12 +139,60 @@ impl Reporter for StderrReporter {
     }
 }
 
+/// The output, unbuffered: [`score::score_stream`] hands it whole records only.
 fn open_output(path: &str) -> Result<Box<dyn Write>> {
     if path == "-" {
-        return Ok(Box::new(BufWriter::with_capacity(1 << 16, io::stdout().lock())));
+        return Ok(Box::new(io::stdout().lock()));
     }
     let file = File::create(path).map_err(|e| StanceError::io(Path::new(path), "creating the output", e))?;
-    Ok(Box::new(BufWriter::with_capacity(1 << 16, file)))
+    Ok(Box::new(file))
+}
+
+/// Where a resumed run carries on.
+struct Resumed {
+    out: Box<dyn Write>,
+    existing: resume::Existing,
+}
+
+/// `--resume`: reads what the output file holds, skips the input records it already has (checking
+/// that the input has them, with the same ids), cuts the file after its last complete record and
+/// opens it for appending. `None` when there is no file to resume (a fresh run).
+fn open_resumed(cmd: &ScoreCmd, scorer: &Scorer<'_>, source: &mut InputSource) -> Result<Option<Resumed>> {
+    let path = Path::new(&cmd.output);
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StanceError::io(path, "opening the output to resume", e)),
+    };
+    let max_row = cmd.max_record_bytes.saturating_mul(8).max(256 << 20);
+    let existing = resume::scan(io::BufReader::with_capacity(1 << 16, file), path, scorer, max_row)?;
+    let not_this_input = |message: String| StanceError::Data {
+        path: cmd.output.clone(),
+        message,
+        remedy: format!("It is not the output of {}: resume with the input of the interrupted run, or drop --resume to start afresh (the file is overwritten).", cmd.input),
+    };
+    let (skipped, last_input_id) = source.skip(existing.records)?;
+    let in_file = existing.records + u64::from(existing.rescore_id.is_some());
+    if skipped < existing.records || (existing.rescore_id.is_some() && source.peek_id()?.is_none()) {
+        return Err(not_this_input(format!("it holds {in_file} records but the input has only {skipped}")));
+    }
+    let mismatch = |n: u64, written: &str, input: &str| not_this_input(format!("its record {n} has the id '{written}' but input record {n} has the id '{input}'"));
+    if let (Some(written), Some(input)) = (&existing.last_id, &last_input_id) {
+        if written.as_str() != resume::written_id(scorer, input) {
+            return Err(mismatch(existing.records, written, input));
+        }
+    }
+    if let Some(written) = &existing.rescore_id {
+        let input = source.peek_id()?.unwrap_or_default();
+        if written.as_str() != resume::written_id(scorer, &input) {
+            return Err(mismatch(existing.records + 1, written, &input));
+        }
+    }
+    let file = std::fs::OpenOptions::new().append(true).open(path).map_err(|e| StanceError::io(path, "opening the output to resume", e))?;
+    if existing.keep < existing.len {
+        file.set_len(existing.keep).map_err(|e| StanceError::io(path, "cutting the incomplete end of the output", e))?;
+    }
+    Ok(Some(Resumed { out: Box::new(file), existing }))
 }
 
 /// Whether a file is read whole by default: a .txt/.md file scored by sentence or article.
@@ -148,6 +209,9 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         (_, true) => Unit::Article,
         (u, false) => u.unwrap_or(Unit::Record),
     };
+    if cmd.max_record_bytes == 0 {
+        return Err(StanceError::config("max-record-bytes", "--max-record-bytes must be at least 1"));
+    }
     let threads = match cmd.threads {
         Some(0) => return Err(StanceError::config("threads", "--threads must be at least 1")),
         Some(n) => n,
@@ -166,6 +230,9 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
             OutputFormat::Jsonl => RowFormat::Jsonl,
         }
     };
+    if cmd.spreadsheet_safe && format != RowFormat::Csv {
+        return Err(StanceError::config("spreadsheet-safe", "--spreadsheet-safe applies to CSV output; drop it, or use --format csv without --view"));
+    }
     let explain = cmd.explain.unwrap_or(0);
     let options = ScoreOptions {
         unit,
@@ -175,6 +242,7 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         evidence_terms: cmd.explain.unwrap_or(5),
         strict: cmd.strict,
         abstain: cmd.abstain,
+        spreadsheet_safe: cmd.spreadsheet_safe,
         stream: StreamOptions::new(threads),
     };
     if let Some(band) = cmd.abstain.filter(|b| !(0.0..=0.5).contains(b)) {
@@ -195,6 +263,12 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         }
     }
 
+    if cmd.resume && cmd.output == "-" {
+        return Err(StanceError::config("resume", "--resume continues an output file: give it with --output FILE (standard output cannot be resumed)"));
+    }
+    if cmd.resume && cmd.view {
+        return Err(StanceError::config("resume", "--resume works with CSV and JSONL output, not with --view"));
+    }
     let article_meta = unit == Unit::Article;
     let spec = InputSpec {
         path: cmd.input.clone(),
@@ -209,14 +283,31 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         max_record_bytes: cmd.max_record_bytes,
         lossy: cmd.lossy,
     };
-    let source = InputSource::open(&spec)?;
+    let mut source = InputSource::open(&spec)?;
     if source.skipped_files > 0 && !cmd.quiet {
         eprintln!("note: {}: skipped {} files that are not .txt or .md", cmd.input, source.skipped_files);
     }
     let progress = (!cmd.quiet && io::stderr().is_terminal()).then(|| Progress::new(source.stats(), source.total_bytes()));
+    let resumed = if cmd.resume { open_resumed(&cmd, &scorer, &mut source)? } else { None };
+    let (mut out, header, failed_before) = match resumed {
+        Some(Resumed { out, existing }) => {
+            if !cmd.quiet {
+                let dropped = existing.len - existing.keep;
+                let mut note = format!("note: resuming {}: {} records already there ({} failed)", cmd.output, existing.records, existing.failed);
+                if existing.rescore_id.is_some() {
+                    note.push_str(&format!("; the rows of record {} are written again", existing.records + 1));
+                }
+                if dropped > 0 {
+                    note.push_str(&format!("; {dropped} bytes after the last complete record dropped"));
+                }
+                eprintln!("{note}");
+            }
+            (out, !existing.has_header, existing.failed)
+        }
+        None => (open_output(&cmd.output)?, true, 0),
+    };
     let mut reporter = StderrReporter { progress };
-    let mut out = open_output(&cmd.output)?;
-    let result = score::score_stream(&scorer, source, &mut out, &mut reporter);
+    let result = score::score_stream_with(&scorer, source, &mut out, &mut reporter, header);
     if let Some(p) = &mut reporter.progress {
         p.clear();
     }
@@ -225,5 +316,5 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
         e => e,
     })?;
     eprintln!("{summary}");
-    Ok(if summary.failed > 0 { Outcome::SomeFailed } else { Outcome::Ok })
+    Ok(if summary.failed + failed_before > 0 { Outcome::SomeFailed } else { Outcome::Ok })
 }

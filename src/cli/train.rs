@@ -6,9 +6,11 @@ use std::time::Instant;
 use clap::Args;
 
 use super::{DataArgs, ModelArgs, Outcome};
-use crate::data::load_labelled;
-use crate::error::Result;
+use crate::data::load_labelled_with;
+use crate::data::reader::DEFAULT_MAX_RECORD_BYTES;
+use crate::error::{Result, StanceError};
 use crate::eval::{fit_with_threshold, Objective, ThresholdTuning};
+use crate::features::vectorizer::MAX_TERMS;
 use crate::persist;
 use crate::pipeline::{DataSource, Pipeline};
 
@@ -42,12 +44,25 @@ pub struct TrainCmd {
     /// retraining on all the data.
     #[arg(long)]
     pub no_refit: bool,
+    /// Most distinct analyzed terms the vectorizer collects before it refuses the corpus
+    /// (memory bound; the default is also the largest value).
+    #[arg(long, value_name = "N", default_value_t = MAX_TERMS)]
+    pub max_terms: usize,
+    /// Largest record (and line) accepted, in bytes; a longer one is an error naming its line.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_RECORD_BYTES)]
+    pub max_record_bytes: usize,
 }
 
 pub fn run(cmd: TrainCmd) -> Result<Outcome> {
     let config = cmd.settings.to_config()?;
+    if cmd.max_terms == 0 || cmd.max_terms > MAX_TERMS {
+        return Err(StanceError::config("max-terms", format!("--max-terms must be between 1 and {MAX_TERMS}")));
+    }
+    if cmd.max_record_bytes == 0 {
+        return Err(StanceError::config("max-record-bytes", "--max-record-bytes must be at least 1"));
+    }
     let model_path = cmd.model.clone().unwrap_or_else(|| PathBuf::from(format!("models/{}.model", cmd.data.label_col)));
-    let data = load_labelled(&cmd.data.data, cmd.data.input_format, &cmd.data.text_col, &cmd.data.label_col)?;
+    let data = load_labelled_with(&cmd.data.data, cmd.data.input_format, &cmd.data.text_col, &cmd.data.label_col, cmd.max_record_bytes)?;
     eprintln!("read {} labelled texts from {}", data.texts.len(), data.path);
     for (label, n, line) in crate::data::labelled::rare_labels(&data, 3) {
         eprintln!(
@@ -63,7 +78,7 @@ pub fn run(cmd: TrainCmd) -> Result<Outcome> {
     };
     let start = Instant::now();
     let pipeline = match cmd.tune_threshold {
-        None => Pipeline::fit(&config, &data.texts, &data.labels, &source)?,
+        None => Pipeline::fit_with_limit(&config, &data.texts, &data.labels, &source, cmd.max_terms)?,
         Some(objective) => {
             let tuning = ThresholdTuning {
                 objective,

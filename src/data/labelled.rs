@@ -16,6 +16,11 @@ pub struct LabelledData {
 
 /// Reads every record of `path`; the first unusable record is an error naming its line.
 pub fn load_labelled(path: &str, format: Option<InputFormat>, text_col: &str, label_col: &str) -> Result<LabelledData> {
+    load_labelled_with(path, format, text_col, label_col, DEFAULT_MAX_RECORD_BYTES)
+}
+
+/// [`load_labelled`] with a record size limit (`--max-record-bytes`).
+pub fn load_labelled_with(path: &str, format: Option<InputFormat>, text_col: &str, label_col: &str, max_record_bytes: usize) -> Result<LabelledData> {
     let format = InputFormat::resolve(path, format)?;
     if format == InputFormat::Text {
         return Err(StanceError::Data {
@@ -27,7 +32,7 @@ pub fn load_labelled(path: &str, format: Option<InputFormat>, text_col: &str, la
     let options = ReadOptions {
         format,
         columns: Columns { text: text_col.to_string(), label: Some(label_col.to_string()), id: None },
-        max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        max_record_bytes,
         lossy: false,
     };
     let mut data = LabelledData { path: path.to_string(), ..Default::default() };

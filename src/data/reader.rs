@@ -8,9 +8,12 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::format::InputFormat;
+use super::limited::{Failure, LimitedInput};
 use crate::error::{Result, StanceError};
 
-/// Largest record accepted by default, in bytes (a hostile 1 GB line cannot exhaust memory).
+/// Largest record accepted by default, in bytes (a hostile 1 GB line cannot exhaust memory:
+/// CSV/TSV input passes through [`LimitedInput`], JSONL and text lines through a bounded line
+/// reader).
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
 
 /// One input record.
@@ -88,15 +91,15 @@ pub struct RecordReader {
 
 enum Inner {
     Delimited {
-        reader: csv::Reader<Box<dyn Read + Send>>,
+        reader: Box<csv::Reader<LimitedInput>>,
         text: usize,
         label: Option<usize>,
         id: Option<usize>,
         width: usize,
         record: csv::ByteRecord,
-        /// The record after `record`, read ahead to tell whether a multi-line record ran to the
+        /// What comes after `record`, read ahead to tell whether a multi-line record ran to the
         /// end of the input (the signature of an unbalanced quote).
-        lookahead: Option<csv::ByteRecord>,
+        lookahead: Option<(CsvRead, csv::ByteRecord)>,
         names: Vec<String>,
         extra: Vec<Option<usize>>,
     },
@@ -120,13 +123,23 @@ impl RecordReader {
                     .quoting(!tsv)
                     .flexible(true)
                     .has_headers(false)
-                    .from_reader(input);
+                    .buffer_capacity(super::limited::PARSER_BUFFER)
+                    .from_reader(LimitedInput::new(input, options.max_record_bytes));
                 let mut header = csv::ByteRecord::new();
-                let has_header = reader
-                    .read_byte_record(&mut header)
-                    .map_err(|e| data_error(path, format!("cannot read the header: {e}"), "Check that the file is CSV/TSV text."))?;
-                if !has_header {
-                    return Err(data_error(path, "the file is empty".into(), "Give a file with a header row and at least one record."));
+                match read_csv(&mut reader, &mut header, path, options.max_record_bytes) {
+                    CsvRead::Record => {}
+                    CsvRead::End => {
+                        return Err(data_error(path, "the file is empty".into(), "Give a file with a header row and at least one record."))
+                    }
+                    CsvRead::LongLine { line, len } => {
+                        return Err(data_error(
+                            path,
+                            format!("cannot read the header: line {line} has {len} bytes, more than the limit of {}", options.max_record_bytes),
+                            "Check that the file is CSV/TSV text, or raise --max-record-bytes.",
+                        ))
+                    }
+                    CsvRead::Malformed(e) => return Err(data_error(path, format!("cannot read the header: {e}"), "Check that the file is CSV/TSV text.")),
+                    CsvRead::Fatal(e) => return Err(e),
                 }
                 let names: Vec<String> = header
                     .iter()
@@ -156,7 +169,7 @@ impl RecordReader {
                 let text = find(&options.columns.text, "text")?;
                 let label = options.columns.label.as_deref().map(|l| find(l, "label")).transpose()?;
                 let id = options.columns.id.as_deref().map(|l| find(l, "id")).transpose()?;
-                Inner::Delimited { reader, text, label, id, width: names.len(), record: csv::ByteRecord::new(), lookahead: None, names, extra: Vec::new() }
+                Inner::Delimited { reader: Box::new(reader), text, label, id, width: names.len(), record: csv::ByteRecord::new(), lookahead: None, names, extra: Vec::new() }
             }
             InputFormat::Jsonl | InputFormat::Text => Inner::Lines { reader: BufReader::with_capacity(1 << 16, input), line: 0, buf: Vec::new() },
         };
@@ -204,22 +217,31 @@ impl RecordReader {
         match &mut self.inner {
             Inner::Delimited { reader, text, label, id, width, record, extra, lookahead, .. } => {
                 let read = match lookahead.take() {
-                    Some(next) => {
+                    Some((ahead, next)) => {
                         *record = next;
-                        Ok(true)
+                        ahead
                     }
-                    None => reader.read_byte_record(record),
+                    None => read_csv(reader, record, &self.path, max),
                 };
                 match read {
-                    Ok(false) => Ok(None),
-                    Ok(true) => {
+                    CsvRead::End => Ok(None),
+                    CsvRead::Fatal(e) => Err(e),
+                    CsvRead::LongLine { line, len } => Ok(Some(Err(RecordError::new(
+                        line,
+                        format!("line of {len} bytes exceeds the limit of {max} (it was skipped without being read into memory)"),
+                        "Split the record, or raise --max-record-bytes.",
+                    )))),
+                    CsvRead::Malformed(e) => {
+                        let line = e.position().map(|p| p.line()).unwrap_or(0);
+                        Ok(Some(Err(RecordError::new(line, format!("malformed record: {e}"), "Fix the quoting of this record."))))
+                    }
+                    CsvRead::Record => {
                         let line = record.position().map(|p| p.line()).unwrap_or(0);
                         let newlines = record.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count()).sum::<usize>();
                         if newlines > 0 {
                             let mut next = csv::ByteRecord::new();
-                            match reader.read_byte_record(&mut next) {
-                                Ok(true) => *lookahead = Some(next),
-                                Ok(false) if record.as_slice().contains(&b'\n') => {
+                            match read_csv(reader, &mut next, &self.path, max) {
+                                CsvRead::End if record.as_slice().contains(&b'\n') => {
                                     let trailing = u64::from(record.as_slice().ends_with(b"\n"));
                                     let last = line + newlines as u64 - trailing;
                                     let id_value = id.and_then(|i| record.get(i)).map(|b| String::from_utf8_lossy(b).into_owned());
@@ -229,8 +251,7 @@ impl RecordReader {
                                         "Balance the quotes (a literal quote inside a quoted field is written \"\"), or use TSV without quoting.",
                                     ) })));
                                 }
-                                Ok(false) => {}
-                                Err(_) => {} // reported when that record is read again below
+                                ahead => *lookahead = Some((ahead, next)),
                             }
                         }
                         if record.len() != *width {
@@ -272,13 +293,6 @@ impl RecordReader {
                             e.id = Some(id_value.clone());
                             e
                         })))
-                    }
-                    Err(e) => {
-                        let line = e.position().map(|p| p.line()).unwrap_or(0);
-                        match e.kind() {
-                            csv::ErrorKind::Io(_) => Err(data_error(&self.path, format!("read failed: {e}"), "Check the file and retry.")),
-                            _ => Ok(Some(Err(RecordError::new(line, format!("malformed record: {e}"), "Fix the quoting of this record.")))),
-                        }
                     }
                 }
             }
@@ -323,6 +337,57 @@ impl Iterator for RecordReader {
     type Item = Result<std::result::Result<Record, RecordError>>;
     fn next(&mut self) -> Option<Self::Item> {
         self.next_record().transpose()
+    }
+}
+
+/// What one read of the CSV parser gave.
+enum CsvRead {
+    Record,
+    End,
+    /// A line longer than the limit was skipped; the parser restarted on the next line.
+    LongLine { line: u64, len: u64 },
+    /// The parser refused the record (it goes on with the next one).
+    Malformed(csv::Error),
+    /// Reading cannot go on.
+    Fatal(StanceError),
+}
+
+/// Reads the next record into `record`, keeping [`LimitedInput`] informed of where records
+/// start, and restarting the parser on the next line after a line that was too long.
+fn read_csv(reader: &mut csv::Reader<LimitedInput>, record: &mut csv::ByteRecord, path: &str, max: usize) -> CsvRead {
+    match reader.read_byte_record(record) {
+        Ok(true) => {
+            let next = reader.position().clone();
+            reader.get_mut().record_started(next.byte(), next.line());
+            CsvRead::Record
+        }
+        Ok(false) => CsvRead::End,
+        Err(e) => {
+            if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                return CsvRead::Malformed(e);
+            }
+            match reader.get_mut().take_failure() {
+                Some(Failure::LongLine { line, len }) => {
+                    let delivered = reader.get_ref().delivered();
+                    let mut pos = csv::Position::new();
+                    pos.set_byte(delivered).set_line(line + 1).set_record(reader.position().record());
+                    if let Err(e) = reader.seek_raw(io::SeekFrom::Current(0), pos) {
+                        return CsvRead::Fatal(data_error(path, format!("cannot skip the long line {line}: {e}"), "Check the file and retry."));
+                    }
+                    reader.get_mut().record_started(delivered, line + 1);
+                    CsvRead::LongLine { line, len }
+                }
+                Some(Failure::LongRecord { start_line }) => CsvRead::Fatal(StanceError::Input {
+                    path: path.to_string(),
+                    line: start_line,
+                    message: format!(
+                        "the record starting on this line runs on over several lines past the limit of {max} bytes (an unbalanced quote?); the rest of the input was not read"
+                    ),
+                    remedy: "Balance the quotes (a literal quote inside a quoted field is written \"\"), or raise --max-record-bytes.".into(),
+                }),
+                None => CsvRead::Fatal(data_error(path, format!("read failed: {e}"), "Check the file and retry.")),
+            }
+        }
     }
 }
 

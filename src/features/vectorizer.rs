@@ -79,7 +79,14 @@ impl Vectorizer {
 
     /// Learns the vocabulary and idf from a training corpus.
     pub fn fit<S: AsRef<str>>(config: VectorizerConfig, analyzer: &Analyzer, docs: &[S]) -> Result<Self> {
+        Self::fit_with_limit(config, analyzer, docs, MAX_TERMS)
+    }
+
+    /// [`Vectorizer::fit`], refusing the corpus once it has more than `max_terms` distinct
+    /// analyzed terms (`--max-terms`; capped at [`MAX_TERMS`]).
+    pub fn fit_with_limit<S: AsRef<str>>(config: VectorizerConfig, analyzer: &Analyzer, docs: &[S], max_terms: usize) -> Result<Self> {
         config.validate()?;
+        let max_terms = max_terms.min(MAX_TERMS);
         let n_docs = docs.len();
         let mut dictionary: HashMap<String, u32> = HashMap::new();
         let mut words: Vec<String> = Vec::new();
@@ -95,9 +102,9 @@ impl Vectorizer {
                 let id = match dictionary.get(text) {
                     Some(&id) => id,
                     None => {
-                        if words.len() >= MAX_TERMS {
+                        if words.len() >= max_terms {
                             return Err(StanceError::Training(format!(
-                                "more than {MAX_TERMS} distinct terms; raise --min-df or use a smaller corpus"
+                                "the corpus has more than {max_terms} distinct terms (the --max-terms limit); raise --max-terms (at most {MAX_TERMS}) or train on less text"
                             )));
                         }
                         let id = words.len() as u32;

@@ -113,6 +113,8 @@ pub struct InputSource {
     total_bytes: Option<u64>,
     /// Files of a directory that were skipped because of their extension.
     pub skipped_files: usize,
+    /// An item read ahead by [`InputSource::peek_id`].
+    peeked: Option<InputItem>,
 }
 
 enum Kind {
@@ -147,6 +149,7 @@ impl InputSource {
                 stats,
                 total_bytes: Some(total),
                 skipped_files: skipped,
+                peeked: None,
             });
         }
         let total_bytes = if path == "-" { None } else { std::fs::metadata(path).ok().map(|m| m.len()) };
@@ -159,6 +162,7 @@ impl InputSource {
                 stats,
                 total_bytes,
                 skipped_files: 0,
+                peeked: None,
             });
         }
         let format = InputFormat::resolve(path, spec.format)?;
@@ -184,7 +188,7 @@ impl InputSource {
         if spec.id_fallback {
             reader.set_default_id_column("id");
         }
-        Ok(InputSource { kind: Kind::Records { reader: Box::new(reader), file: Arc::from(path), meta_extra }, stats, total_bytes, skipped_files: 0 })
+        Ok(InputSource { kind: Kind::Records { reader: Box::new(reader), file: Arc::from(path), meta_extra }, stats, total_bytes, skipped_files: 0, peeked: None })
     }
 
     /// Shared counters (bytes read, lossy records).
@@ -197,8 +201,36 @@ impl InputSource {
         self.total_bytes
     }
 
+    /// Skips up to `n` items without scoring them (`--resume`), returning how many there were
+    /// and the id of the last one. Files of a directory are not even read.
+    pub fn skip(&mut self, n: u64) -> Result<(u64, Option<String>)> {
+        let mut last = None;
+        for i in 0..n {
+            let id = match (&mut self.kind, self.peeked.is_none()) {
+                (Kind::Dir { files, .. }, true) => files.next().map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+                _ => self.next_item()?.map(|item| item_id(&item).to_string()),
+            };
+            match id {
+                Some(id) => last = Some(id),
+                None => return Ok((i, last)),
+            }
+        }
+        Ok((n, last))
+    }
+
+    /// The id of the next item without consuming it; `None` at the end.
+    pub fn peek_id(&mut self) -> Result<Option<String>> {
+        if self.peeked.is_none() {
+            self.peeked = self.next_item()?;
+        }
+        Ok(self.peeked.as_ref().map(|item| item_id(item).to_string()))
+    }
+
     /// The next item, `None` at the end; `Err` only when the input itself cannot be read.
     pub fn next_item(&mut self) -> Result<Option<InputItem>> {
+        if let Some(item) = self.peeked.take() {
+            return Ok(Some(item));
+        }
         match &mut self.kind {
             Kind::Records { reader, file, meta_extra } => {
                 let item = reader.next_record()?;
@@ -250,6 +282,14 @@ impl InputSource {
                 ))
             }
         }
+    }
+}
+
+/// The id an item's output row(s) carry.
+pub fn item_id(item: &InputItem) -> &str {
+    match item {
+        Ok(r) => &r.id,
+        Err(f) => &f.id,
     }
 }
 

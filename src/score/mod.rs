@@ -14,6 +14,7 @@
 pub mod input;
 pub mod output;
 pub mod progress;
+pub mod resume;
 pub mod rollup;
 pub mod stream;
 pub mod view;
@@ -64,6 +65,8 @@ pub struct ScoreOptions {
     pub strict: bool,
     /// Abstain band for the record unit (see `Pipeline::decide_with_band`); None: the model's.
     pub abstain: Option<f64>,
+    /// CSV: prefix `'` to text cells that start like a spreadsheet formula (see [`output`]).
+    pub spreadsheet_safe: bool,
     pub stream: StreamOptions,
 }
 
@@ -77,6 +80,7 @@ impl Default for ScoreOptions {
             evidence_terms: 5,
             strict: false,
             abstain: None,
+            spreadsheet_safe: false,
             stream: StreamOptions::new(1),
         }
     }
@@ -163,6 +167,11 @@ impl<'a> Scorer<'a> {
         &self.options
     }
 
+    /// The model's labels, in its order.
+    pub fn labels(&self) -> &[String] {
+        self.pipeline.labels()
+    }
+
     /// The stance map in use (`None` when the labels have none and the unit needs none).
     pub fn map(&self) -> Option<&StanceMap> {
         self.map.as_ref()
@@ -196,14 +205,22 @@ impl<'a> Scorer<'a> {
         }
     }
 
+    /// How CSV/JSONL rows are written (the view does not use it).
+    fn style(&self) -> output::Style {
+        match self.options.format {
+            RowFormat::Jsonl => output::Style::Jsonl,
+            _ => output::Style::Csv { spreadsheet_safe: self.options.spreadsheet_safe },
+        }
+    }
+
     fn failure_row(&self, out: &mut Vec<u8>, f: &InputFailure) {
         match self.options.format {
             RowFormat::View { .. } => {
                 let _ = writeln!(out, "══ {} ══\nerror: {}: {}\n", f.id, f.location(), f.message);
             }
-            format => output::failure_row(
+            _ => output::failure_row(
                 out,
-                format == RowFormat::Csv,
+                self.style(),
                 self.options.unit,
                 self.pipeline.labels().len(),
                 self.options.explain > 0,
@@ -219,7 +236,7 @@ impl<'a> Scorer<'a> {
             return Err("empty text");
         }
         let p = self.pipeline;
-        let csv = self.options.format == RowFormat::Csv;
+        let csv = self.style();
         let ws: &mut Workspace = &mut state.article.ws;
         match self.options.unit {
             Unit::Record => {
@@ -295,15 +312,25 @@ impl Reporter for Silent {}
 
 /// Reads every item of `source`, scores it with `scorer` on `scorer.options().stream.threads`
 /// workers, and writes the rows to `out` in input order (the CSV header first).
-pub fn score_stream(scorer: &Scorer<'_>, mut source: InputSource, out: &mut dyn Write, reporter: &mut dyn Reporter) -> Result<Summary> {
+///
+/// `out` only ever sees `write_all` calls of whole records (see [`output::RecordWriter`]): give
+/// it an unbuffered file so that an interrupted run leaves complete records behind.
+pub fn score_stream(scorer: &Scorer<'_>, source: InputSource, out: &mut dyn Write, reporter: &mut dyn Reporter) -> Result<Summary> {
+    score_stream_with(scorer, source, out, reporter, true)
+}
+
+/// [`score_stream`], writing the CSV header only when `header` (not when appending to a file
+/// that has it: `--resume`).
+pub fn score_stream_with(scorer: &Scorer<'_>, mut source: InputSource, out: &mut dyn Write, reporter: &mut dyn Reporter, header: bool) -> Result<Summary> {
     let stats = source.stats();
     let out_err = |e: std::io::Error| StanceError::io(std::path::Path::new("<output>"), "writing the output", e);
-    if let Some(h) = scorer.header() {
-        out.write_all(h.as_bytes()).map_err(out_err)?;
+    let mut writer = output::RecordWriter::new(out, output::WRITE_CAPACITY);
+    if let Some(h) = scorer.header().filter(|_| header) {
+        writer.record(h.as_bytes()).map_err(out_err)?;
     }
     let mut summary = Summary::default();
     let strict = scorer.options().strict;
-    stream::run_ordered(
+    let streamed = stream::run_ordered(
         scorer.options().stream,
         move || {
             let item = source.next_item()?;
@@ -320,7 +347,7 @@ pub fn score_stream(scorer: &Scorer<'_>, mut source: InputSource, out: &mut dyn 
         |_, chunk| {
             let mut start = 0;
             for r in &chunk.records {
-                out.write_all(&chunk.bytes[start..r.end]).map_err(out_err)?;
+                writer.record(&chunk.bytes[start..r.end]).map_err(out_err)?;
                 start = r.end;
                 summary.read += 1;
                 summary.sentences += r.sentences;
@@ -339,8 +366,11 @@ pub fn score_stream(scorer: &Scorer<'_>, mut source: InputSource, out: &mut dyn 
             reporter.progress(summary.read);
             Ok(Flow::Continue)
         },
-    )?;
-    out.flush().map_err(out_err)?;
+    );
+    // The records before a failure of the input are written all the same.
+    let finished = writer.finish().map_err(out_err);
+    streamed?;
+    finished?;
     summary.lossy = stats.lossy.load(Ordering::Relaxed);
     Ok(summary)
 }

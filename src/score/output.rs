@@ -19,7 +19,14 @@
 //! Offsets are bytes, `[start, end)`; `sentence` is 0-based; sentence and term offsets of the
 //! sentence and article units are relative to the article text. In CSV, terms are written as
 //! `term:+0.123456@start-end|start-end;term:...`.
+//!
+//! Spreadsheet-safe CSV ([`Style::Csv`] with `spreadsheet_safe`): every text cell (ids, titles,
+//! dates, sources, sentence and evidence text, terms, error messages) that starts with `=`, `+`,
+//! `-`, `@`, a tab or a carriage return gets a leading `'`, so that a spreadsheet shows it as
+//! text instead of evaluating it as a formula (OWASP's CSV injection advice). Numbers, labels and
+//! the header are never changed.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde::ser::{SerializeMap, Serializer};
@@ -29,12 +36,104 @@ use super::input::{ArticleMeta, InputFailure, InputRecord};
 use super::rollup::{round6, ArticleScore, Evidence, LabelCounts, LabelValues, SentenceScore};
 use crate::pipeline::TermEvidence;
 
+/// Writes whole output records only.
+///
+/// Rows are collected in memory and handed to the destination in one `write_all` of complete
+/// records once `capacity` bytes are pending, and at [`RecordWriter::finish`]; a record is never
+/// split between two writes. With a regular file as destination, a killed run therefore leaves
+/// only complete records in the file, on the assumption that the kernel does not cut one `write`
+/// system call short. Linux keeps to it with one exception: a write to the page cache copies
+/// page by page and stops at a page boundary when a fatal signal (SIGKILL) is pending, returning
+/// the bytes copied so far. Under write-back throttling the writer sleeps between those pages, so
+/// a kill then often lands mid-write (seen in `tests/resume.rs` when several tests write large
+/// files at once): the file ends with part of a record, at a multiple of 4096 bytes.
+/// `stance score --resume` drops such a tail (see [`super::resume`]).
+///
+/// A destination that buffers on its own (a `BufWriter`) would void the guarantee: give this the
+/// file itself.
+pub struct RecordWriter<'a> {
+    inner: &'a mut dyn Write,
+    buf: Vec<u8>,
+    capacity: usize,
+    /// A write failed: what is pending is dropped, nothing more is written.
+    failed: bool,
+}
+
+/// Pending bytes at which [`RecordWriter`] writes.
+pub const WRITE_CAPACITY: usize = 64 * 1024;
+
+impl<'a> RecordWriter<'a> {
+    pub fn new(inner: &'a mut dyn Write, capacity: usize) -> Self {
+        RecordWriter { inner, buf: Vec::with_capacity(capacity.min(1 << 20)), capacity, failed: false }
+    }
+
+    /// Adds one whole record (all its bytes, ending with its newline).
+    pub fn record(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() >= self.capacity {
+            self.write_pending()?;
+        }
+        Ok(())
+    }
+
+    fn write_pending(&mut self) -> std::io::Result<()> {
+        if self.failed || self.buf.is_empty() {
+            return Ok(());
+        }
+        let result = self.inner.write_all(&self.buf);
+        self.buf.clear();
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    /// Writes what is pending and flushes the destination.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.write_pending()?;
+        if self.failed {
+            return Ok(());
+        }
+        self.inner.flush()
+    }
+}
+
 /// Quotes a CSV field when it needs it (RFC 4180).
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn csv_field(s: &str) -> Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
         s.into()
+    }
+}
+
+/// The first characters that make a spreadsheet read a cell as a formula.
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell as written: with a leading `'` when `spreadsheet_safe` and it starts like a
+/// formula, then quoted when it needs it.
+pub fn csv_text(s: &str, spreadsheet_safe: bool) -> Cow<'_, str> {
+    if spreadsheet_safe && s.starts_with(FORMULA_STARTS) {
+        csv_field(&format!("'{s}")).into_owned().into()
+    } else {
+        csv_field(s)
+    }
+}
+
+/// How rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Csv { spreadsheet_safe: bool },
+    Jsonl,
+}
+
+impl Style {
+    fn csv(self) -> bool {
+        matches!(self, Style::Csv { .. })
+    }
+    /// A CSV text cell (see [`csv_text`]).
+    fn text(self, s: &str) -> Cow<'_, str> {
+        csv_text(s, matches!(self, Style::Csv { spreadsheet_safe: true }))
     }
 }
 
@@ -141,6 +240,34 @@ pub fn csv_header(unit: super::Unit, labels: &[String], explain: bool, evidence:
     line
 }
 
+/// The keys of a JSONL row of a scored record (an error record has `error`, `file`, `id`,
+/// `line` instead). Article rows also have one `counts` key per label.
+pub fn jsonl_keys(unit: super::Unit, labels: &[String], explain: bool) -> Vec<String> {
+    let mut keys: Vec<String> = match unit {
+        super::Unit::Record => vec!["id".into(), "label".into()],
+        super::Unit::Sentence => ["id", "sentence", "start", "end", "label"].map(String::from).to_vec(),
+        super::Unit::Article => {
+            return ["id", "title", "date", "source", "sentences", "counts", "counted", "escalation_index", "escalating", "de_escalating"].map(String::from).to_vec()
+        }
+    };
+    keys.extend(labels.iter().map(|l| format!("p_{l}")));
+    if unit == super::Unit::Sentence {
+        keys.push("text".into());
+    }
+    if explain {
+        keys.push("terms".into());
+    }
+    keys
+}
+
+/// The keys of a JSONL error record.
+pub const JSONL_ERROR_KEYS: [&str; 4] = ["error", "file", "id", "line"];
+
+/// Number of CSV columns of a unit (header included).
+pub fn csv_columns(unit: super::Unit, n_labels: usize, explain: bool, evidence: usize) -> usize {
+    csv_width(unit, n_labels, explain, evidence)
+}
+
 /// Number of CSV columns of a unit (for error rows).
 fn csv_width(unit: super::Unit, n_labels: usize, explain: bool, evidence: usize) -> usize {
     let e = usize::from(explain);
@@ -160,15 +287,15 @@ pub fn failure_text(line: Option<u64>, message: &str) -> String {
 }
 
 /// An error record.
-pub fn failure_row(out: &mut Vec<u8>, csv: bool, unit: super::Unit, n_labels: usize, explain: bool, evidence: usize, f: &InputFailure) {
-    if csv {
+pub fn failure_row(out: &mut Vec<u8>, style: Style, unit: super::Unit, n_labels: usize, explain: bool, evidence: usize, f: &InputFailure) {
+    if style.csv() {
         let width = csv_width(unit, n_labels, explain, evidence);
-        out.extend_from_slice(csv_field(&f.id).as_bytes());
+        out.extend_from_slice(style.text(&f.id).as_bytes());
         for _ in 1..width - 1 {
             out.push(b',');
         }
         out.push(b',');
-        out.extend_from_slice(csv_field(&failure_text(f.line, &f.message)).as_bytes());
+        out.extend_from_slice(style.text(&failure_text(f.line, &f.message)).as_bytes());
         out.push(b'\n');
     } else {
         #[derive(Serialize)]
@@ -183,14 +310,14 @@ pub fn failure_row(out: &mut Vec<u8>, csv: bool, unit: super::Unit, n_labels: us
 }
 
 /// A `--unit record` row.
-pub fn record_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, label: &str, probabilities: &[f64], terms: Option<&[TermEvidence]>) {
-    if csv {
-        let _ = write!(out, "{},{}", csv_field(id), csv_field(label));
+pub fn record_row(out: &mut Vec<u8>, style: Style, labels: &[String], id: &str, label: &str, probabilities: &[f64], terms: Option<&[TermEvidence]>) {
+    if style.csv() {
+        let _ = write!(out, "{},{}", style.text(id), csv_field(label));
         for p in probabilities {
             let _ = write!(out, ",{p:.6}");
         }
         if let Some(t) = terms {
-            let _ = write!(out, ",{}", csv_field(&terms_field(t)));
+            let _ = write!(out, ",{}", style.text(&terms_field(t)));
         }
         out.extend_from_slice(b",\n");
     } else {
@@ -206,16 +333,16 @@ pub fn record_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, lab
 }
 
 /// A `--unit sentence` row.
-pub fn sentence_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, text: &str, s: &SentenceScore, terms: Option<&[TermEvidence]>) {
+pub fn sentence_row(out: &mut Vec<u8>, style: Style, labels: &[String], id: &str, text: &str, s: &SentenceScore, terms: Option<&[TermEvidence]>) {
     let sentence = &text[s.start..s.end];
-    if csv {
-        let _ = write!(out, "{},{},{},{},{}", csv_field(id), s.index, s.start, s.end, csv_field(&labels[s.label]));
+    if style.csv() {
+        let _ = write!(out, "{},{},{},{},{}", style.text(id), s.index, s.start, s.end, csv_field(&labels[s.label]));
         for p in &s.probabilities {
             let _ = write!(out, ",{p:.6}");
         }
-        let _ = write!(out, ",{}", csv_field(sentence));
+        let _ = write!(out, ",{}", style.text(sentence));
         if let Some(t) = terms {
-            let _ = write!(out, ",{}", csv_field(&terms_field(t)));
+            let _ = write!(out, ",{}", style.text(&terms_field(t)));
         }
         out.extend_from_slice(b",\n");
     } else {
@@ -237,12 +364,12 @@ pub fn sentence_row(out: &mut Vec<u8>, csv: bool, labels: &[String], id: &str, t
 }
 
 /// A `--unit article` row.
-pub fn article_row(out: &mut Vec<u8>, csv: bool, labels: &[String], record: &InputRecord, a: &ArticleScore, evidence: usize) {
+pub fn article_row(out: &mut Vec<u8>, style: Style, labels: &[String], record: &InputRecord, a: &ArticleScore, evidence: usize) {
     let text = record.text.as_str();
     let meta: &ArticleMeta = &record.meta;
-    if csv {
-        let opt = |o: &Option<String>| csv_field(o.as_deref().unwrap_or("")).into_owned();
-        let _ = write!(out, "{},{},{},{},{}", csv_field(&record.id), opt(&meta.title), opt(&meta.date), opt(&meta.source), a.n_sentences);
+    if style.csv() {
+        let opt = |o: &Option<String>| style.text(o.as_deref().unwrap_or("")).into_owned();
+        let _ = write!(out, "{},{},{},{},{}", style.text(&record.id), opt(&meta.title), opt(&meta.date), opt(&meta.source), a.n_sentences);
         for c in &a.counts {
             let _ = write!(out, ",{c}");
         }
@@ -256,8 +383,8 @@ pub fn article_row(out: &mut Vec<u8>, csv: bool, labels: &[String], record: &Inp
                             ",{},{:.6},{},{}",
                             e.sentence.index,
                             e.score,
-                            csv_field(&text[e.sentence.start..e.sentence.end]),
-                            csv_field(&terms_field(&e.terms))
+                            style.text(&text[e.sentence.start..e.sentence.end]),
+                            style.text(&terms_field(&e.terms))
                         );
                     }
                     None => out.extend_from_slice(b",,,,"),
@@ -315,5 +442,34 @@ pub fn article_row(out: &mut Vec<u8>, csv: bool, labels: &[String], record: &Inp
             de_escalating: build(&a.de_escalating, labels, text),
         };
         json_line(out, &row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreadsheet_safe_text_cells() {
+        for (raw, safe) in [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "\"'\rx\""),
+            ("=A1,B1", "\"'=A1,B1\""),
+            ("x=1", "x=1"),
+            ("", ""),
+            ("'already", "'already"),
+        ] {
+            assert_eq!(csv_text(raw, true), safe, "{raw:?}");
+        }
+        assert_eq!(csv_text("=1+1", false), "=1+1");
+        let style = Style::Csv { spreadsheet_safe: true };
+        let mut out = Vec::new();
+        let f = InputFailure { file: "in".into(), line: None, id: "-id".into(), message: "-x: broken".into(), remedy: String::new() };
+        failure_row(&mut out, style, super::super::Unit::Record, 2, false, 0, &f);
+        assert_eq!(String::from_utf8(out).unwrap(), "'-id,,,,'-x: broken\n");
     }
 }
