@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use super::config::{Norm, VectorizerConfig};
 use super::sparse::SparseVector;
 use crate::error::{Result, StanceError};
+use crate::fasthash::FxHashMap;
 use crate::text::{Analysis, Analyzer};
 
 /// Term ids are packed 21 bits each into a 64-bit n-gram key; id+1 is stored so 0 means "none".
 const ID_BITS: u32 = 21;
 /// Most distinct terms the n-gram key can address.
 pub const MAX_TERMS: usize = (1 << ID_BITS) - 2;
-const UNKNOWN: u32 = u32::MAX;
+/// Term id of a term outside every feature (also "no feature" in the unigram table).
+pub(crate) const UNKNOWN: u32 = u32::MAX;
 
 #[inline]
 fn pack(ids: &[u32]) -> u64 {
@@ -45,8 +47,10 @@ pub struct Vectorizer {
     config: VectorizerConfig,
     features: Vec<String>,
     idf: Vec<f64>,
-    term_ids: HashMap<String, u32>,
-    ngram_ids: HashMap<u64, u32>,
+    term_ids: FxHashMap<String, u32>,
+    ngram_ids: FxHashMap<u64, u32>,
+    /// `unigram[term id]`: the feature of that term alone, or UNKNOWN (saves a hash lookup).
+    unigram: Vec<u32>,
 }
 
 impl Vectorizer {
@@ -60,8 +64,9 @@ impl Vectorizer {
                 idf.len()
             )));
         }
-        let mut term_ids: HashMap<String, u32> = HashMap::new();
-        let mut ngram_ids = HashMap::with_capacity(features.len());
+        let mut term_ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut ngram_ids: FxHashMap<u64, u32> = FxHashMap::default();
+        ngram_ids.reserve(features.len());
         let mut ids = Vec::with_capacity(3);
         for (f, feature) in features.iter().enumerate() {
             ids.clear();
@@ -74,7 +79,13 @@ impl Vectorizer {
             }
             ngram_ids.insert(pack(&ids), f as u32);
         }
-        Ok(Vectorizer { config, features, idf, term_ids, ngram_ids })
+        let mut unigram = vec![UNKNOWN; term_ids.len()];
+        for (id, slot) in unigram.iter_mut().enumerate() {
+            if let Some(&f) = ngram_ids.get(&pack(&[id as u32])) {
+                *slot = f;
+            }
+        }
+        Ok(Vectorizer { config, features, idf, term_ids, ngram_ids, unigram })
     }
 
     /// Learns the vocabulary and idf from a training corpus.
@@ -171,15 +182,33 @@ impl Vectorizer {
         self.features.len()
     }
 
+    /// The id of a normalized term, or UNKNOWN when no feature contains it.
+    #[inline]
+    pub(crate) fn term_id(&self, term: &str) -> u32 {
+        *self.term_ids.get(term).unwrap_or(&UNKNOWN)
+    }
+
     /// Looks up the term ids of an analysis (UNKNOWN for terms outside every feature).
     fn lookup_terms(&self, analysis: &Analysis, out: &mut Vec<u32>) {
         out.clear();
-        out.extend(analysis.terms().iter().map(|t| *self.term_ids.get(analysis.text(t)).unwrap_or(&UNKNOWN)));
+        out.extend(analysis.terms().iter().map(|t| self.term_id(analysis.text(t))));
     }
 
     /// Calls `f(feature, first_term, n_terms)` for every n-gram of the analysis in the vocabulary.
+    #[inline]
     fn for_each_occurrence(&self, term_ids: &[u32], mut f: impl FnMut(u32, usize, usize)) {
         for n in self.config.ngram_min..=self.config.ngram_max {
+            if n == 1 {
+                for (i, &id) in term_ids.iter().enumerate() {
+                    if id != UNKNOWN {
+                        let feature = self.unigram[id as usize];
+                        if feature != UNKNOWN {
+                            f(feature, i, 1);
+                        }
+                    }
+                }
+                continue;
+            }
             for (i, window) in term_ids.windows(n).enumerate() {
                 if window.contains(&UNKNOWN) {
                     continue;
@@ -193,11 +222,18 @@ impl Vectorizer {
 
     /// The tf-idf vector of an analysis, written into `out`.
     pub fn transform(&self, analysis: &Analysis, scratch: &mut VectorScratch, out: &mut SparseVector) {
-        out.clear();
         self.lookup_terms(analysis, &mut scratch.term_ids);
-        scratch.features.clear();
-        let features = &mut scratch.features;
-        self.for_each_occurrence(&scratch.term_ids, |feature, _, _| features.push(feature));
+        self.transform_ids(&scratch.term_ids, &mut scratch.features, out);
+    }
+
+    /// The tf-idf vector of a sequence of term ids (from [`Vectorizer::term_id`]), written into
+    /// `out`; `features` is scratch. The single place where vectors are weighted, so every path
+    /// gives bit-identical values.
+    #[inline]
+    pub(crate) fn transform_ids(&self, term_ids: &[u32], features: &mut Vec<u32>, out: &mut SparseVector) {
+        out.clear();
+        features.clear();
+        self.for_each_occurrence(term_ids, |feature, _, _| features.push(feature));
         features.sort_unstable();
         let mut i = 0;
         while i < features.len() {

@@ -20,26 +20,78 @@ pub struct RawToken {
 
 /// Appends the words of `text` to `out` (cleared first). Never panics; allocates only when `out`
 /// must grow.
+///
+/// ASCII fast path: a run of ASCII letters and digits that ends on a byte that cannot join it to
+/// more (anything but `'`, `-`, `.`, `,` or a non-ASCII byte) is a whole word, found with one
+/// table lookup per byte; every other case goes through the general rules in `word_end`.
 pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
     out.clear();
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut pending_break = true;
     while i < bytes.len() {
-        let (c, len) = char_at(text, i);
-        if is_word_char(c) {
-            let end = word_end(text, i);
-            out.push(RawToken { start: i, end, clause_start: pending_break });
+        let b = bytes[i];
+        let class = ASCII_CLASS[b as usize];
+        if class == ALNUM {
+            let start = i;
+            i += 1;
+            while i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == ALNUM {
+                i += 1;
+            }
+            let end = if i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == JOINER { word_end(text, start) } else { i };
+            out.push(RawToken { start, end, clause_start: pending_break });
             pending_break = false;
             i = end;
-        } else {
-            if is_clause_punct(c) {
+        } else if class != JOINER {
+            // ASCII separator (JOINER also marks every non-ASCII byte, handled below).
+            if class == CLAUSE {
                 pending_break = true;
             }
-            i += len;
+            i += 1;
+        } else {
+            let (c, len) = char_at(text, i);
+            if is_word_char(c) {
+                let end = word_end(text, i);
+                out.push(RawToken { start: i, end, clause_start: pending_break });
+                pending_break = false;
+                i = end;
+            } else {
+                if is_clause_punct(c) {
+                    pending_break = true;
+                }
+                i += len;
+            }
         }
     }
 }
+
+/// Byte classes of the ASCII fast path.
+const SEPARATOR: u8 = 0;
+const ALNUM: u8 = 1;
+/// Clause punctuation that cannot join words (`;` `:` `!` `?` brackets, `"`).
+const CLAUSE: u8 = 2;
+/// Bytes that may continue a word or need the general rules: `'` `-` `.` `,` and every byte
+/// >= 0x80 (the start or continuation of a multi-byte char).
+const JOINER: u8 = 3;
+
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [SEPARATOR; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c >= 0x80 || matches!(c, b'\'' | b'-' | b'.' | b',') {
+            JOINER
+        } else if c.is_ascii_alphanumeric() {
+            ALNUM
+        } else if matches!(c, b';' | b':' | b'!' | b'?' | b'(' | b')' | b'[' | b']' | b'"') {
+            CLAUSE
+        } else {
+            SEPARATOR
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Decodes the char starting at byte `i` (which must be a char boundary) and its length.
 #[inline]
