@@ -104,19 +104,19 @@ impl<'p> LineScorer<'p> {
         let labels = &self.label_fields;
         let max = self.max_record_bytes;
         let n = parts.len();
-        // Line number of each part's first line.
-        let mut starts = Vec::with_capacity(n);
-        let mut line = first_line;
-        for p in &parts {
-            starts.push(line);
-            line += count_lines(p);
-        }
         if n <= 1 {
             let w = &mut self.workers[0];
             w.out.clear();
             w.failures.clear();
             w.counts = score_part(pipeline, labels, max, chunk, first_line, &mut w.ws, &mut w.out, &mut w.failures);
         } else {
+            // Line number of each part's first line.
+            let mut starts = Vec::with_capacity(n);
+            let mut line = first_line;
+            for p in &parts {
+                starts.push(line);
+                line += count_lines(p);
+            }
             let (first, rest) = self.workers.split_at_mut(1);
             std::thread::scope(|s| {
                 for ((w, part), start) in rest.iter_mut().zip(&parts[1..]).zip(&starts[1..]) {
@@ -216,7 +216,7 @@ impl<'p> LineScorer<'p> {
             rows.clear();
             failures.clear();
             let c = self.score_chunk(&buf[..end], line, &mut rows, &mut failures);
-            line += count_lines(&buf[..end]);
+            line += c.scored + c.failed; // one row per line
             counts.add(c);
             for f in &failures {
                 on_failure(f);
@@ -284,6 +284,8 @@ fn score_part(
     let mut line = first_line;
     let mut rest = part;
     let mut ids = itoa_buf();
+    // Valid UTF-8 as a whole (the usual case): every line of it is too, no per-line check.
+    let whole = std::str::from_utf8(part).ok();
     while !rest.is_empty() {
         let (mut text, consumed) = match memchr_newline(rest) {
             Some(i) => (&rest[..i], i + 1),
@@ -306,7 +308,11 @@ fn score_part(
         if this == 1 && text.starts_with(b"\xEF\xBB\xBF") {
             text = &text[3..];
         }
-        let text = match std::str::from_utf8(text) {
+        let checked = match whole {
+            Some(w) => Ok(sub_str(w, part, text)),
+            None => std::str::from_utf8(text),
+        };
+        let text = match checked {
             Ok(t) => t,
             Err(e) => {
                 let f = LineFailure {
@@ -330,14 +336,27 @@ fn score_part(
         out.extend_from_slice(write_u64(&mut ids, this));
         out.extend_from_slice(&labels[label]);
         for &p in &ws.probabilities {
-            out.push(b',');
-            push_prob(out, p);
+            match prob_field(p) {
+                Some(field) => out.extend_from_slice(&field),
+                None => {
+                    out.push(b',');
+                    push_prob(out, p);
+                }
+            }
         }
         out.extend_from_slice(b",\n");
         counts.scored += 1;
         counts.text_bytes += text.len() as u64;
     }
     counts
+}
+
+/// `sub`, a sub-slice of `bytes` (the bytes of `whole`) cut at ASCII bytes or around a whole
+/// BOM, as a slice of `whole`: a char-boundary slice, checked in O(1).
+#[inline]
+fn sub_str<'a>(whole: &'a str, bytes: &[u8], sub: &[u8]) -> &'a str {
+    let start = sub.as_ptr() as usize - bytes.as_ptr() as usize;
+    whole.get(start..start + sub.len()).unwrap_or_default()
 }
 
 fn too_long_message(n: u64, max: usize) -> String {
@@ -383,9 +402,82 @@ fn write_u64(buf: &mut [u8; 20], mut v: u64) -> &[u8] {
     &buf[i..]
 }
 
-/// Appends `p` as `format!("{p:.6}")` would.
+/// `,` and `p` as `format!(",{p:.6}")` writes it, for a probability in [0, 1] (`None` otherwise).
+#[inline]
+pub fn prob_field(p: f64) -> Option<[u8; 9]> {
+    let q = prob_micros(p)?;
+    let (int, mut frac) = (q / 1_000_000, q % 1_000_000);
+    let mut buf = *b",0.000000";
+    buf[1] = b'0' + int as u8;
+    for d in buf[3..].iter_mut().rev() {
+        *d = b'0' + (frac % 10) as u8;
+        frac /= 10;
+    }
+    Some(buf)
+}
+
+/// Appends `p` exactly as `format!("{p:.6}")` writes it (correctly rounded, ties to even), for
+/// probabilities in [0, 1] without going through `core::fmt`; anything else falls back to it.
 #[inline]
 pub fn push_prob(out: &mut Vec<u8>, p: f64) {
-    use std::io::Write as _;
-    let _ = write!(out, "{p:.6}");
+    match prob_field(p) {
+        Some(field) => out.extend_from_slice(&field[1..]),
+        None => {
+            use std::io::Write as _;
+            let _ = write!(out, "{p:.6}");
+        }
+    }
+}
+
+/// `p` in millionths, rounded as `{:.6}` rounds (exact value, ties to even); `None` outside
+/// [0, 1] or for NaN.
+#[inline]
+fn prob_micros(p: f64) -> Option<u64> {
+    if !(0.0..=1.0).contains(&p) || p.is_sign_negative() {
+        return None;
+    }
+    // Below 2^-30 (about 9.3e-10) the value rounds to 0 at six decimals.
+    if p < 1.0 / (1u64 << 30) as f64 {
+        return Some(0);
+    }
+    let bits = p.to_bits();
+    let mantissa = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    let shift = 1075 - ((bits >> 52) & 0x7ff) as u32; // p = mantissa / 2^shift, 52 <= shift <= 82
+    let num = mantissa as u128 * 1_000_000;
+    let q = (num >> shift) as u64;
+    let rem = num & ((1u128 << shift) - 1);
+    let half = 1u128 << (shift - 1);
+    Some(if rem > half || (rem == half && q & 1 == 1) { q + 1 } else { q })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fast(p: f64) -> String {
+        let mut v = Vec::new();
+        push_prob(&mut v, p);
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn probabilities_print_exactly_like_core_fmt() {
+        let mut rng = crate::util::SplitMix64::new(11);
+        let mut check = |p: f64| assert_eq!(fast(p), format!("{p:.6}"), "{p:e}");
+        for p in [0.0, 1.0, 0.5, 0.0078125, 5e-7, 4.9999999e-7, 1.5e-6, 2.5e-6, 0.9999995, 0.99999949999, 1e-300, 9.3e-10, 9.4e-10] {
+            check(p);
+        }
+        for _ in 0..2_000_000 {
+            let r = rng.next_u64();
+            check((r >> 11) as f64 / (1u64 << 53) as f64);
+            // Near and at ties: (k + 0.5) / 1e6, and dyadic fractions k / 2^j.
+            let k = rng.below(1_000_000) as f64;
+            check((k + 0.5) / 1e6);
+            let j = 1 + rng.below(40) as u32;
+            check((rng.next_u64() % (1u64 << j)) as f64 / (1u64 << j) as f64);
+            check(f64::from_bits(0x3f00_0000_0000_0000 + (r >> 12) % (0x3ff0_0000_0000_0000 - 0x3f00_0000_0000_0000)));
+        }
+        assert_eq!(fast(-0.0), format!("{:.6}", -0.0));
+        assert_eq!(fast(1.5), "1.500000");
+    }
 }

@@ -37,71 +37,142 @@ pub(crate) struct WordEntry {
     pub negator: bool,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-struct Slot {
-    /// Hash of the key with the lowest bit set; 0 marks an empty slot.
-    tag: u64,
-    key_start: u32,
-    key_len: u32,
-    term: u32,
-    neg_term: u32,
-    negator: bool,
+/// A cache key: the normalized word's bytes. Words of at most 16 bytes (nearly all) are held
+/// inline as two zero-padded little-endian words, so a hit compares two integers and touches one
+/// slot; longer words are compared against a copy in the cache's arena.
+#[derive(Debug, Clone, Copy)]
+struct Key<'a> {
+    lo: u64,
+    hi: u64,
+    bytes: &'a [u8],
 }
 
-/// Open-addressing (linear probing) map from word bytes to [`WordEntry`]; keys live in one arena.
+const INLINE: usize = 16;
+
+impl<'a> Key<'a> {
+    #[inline]
+    fn new(bytes: &'a [u8]) -> Self {
+        if bytes.len() > INLINE {
+            return Key { lo: 0, hi: 0, bytes };
+        }
+        let mut buf = [0u8; INLINE];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        Key::from_words(u64::from_le_bytes(buf[..8].try_into().expect("8")), u64::from_le_bytes(buf[8..].try_into().expect("8")), bytes)
+    }
+    #[inline]
+    fn from_words(lo: u64, hi: u64, bytes: &'a [u8]) -> Self {
+        Key { lo, hi, bytes }
+    }
+    #[inline]
+    fn hash(&self) -> u64 {
+        let n = self.bytes.len() as u64;
+        if self.bytes.len() > INLINE {
+            return hash_bytes(self.bytes);
+        }
+        let h = (n.wrapping_mul(K) ^ self.lo).wrapping_mul(K);
+        let h = (h.rotate_left(23) ^ self.hi).wrapping_mul(K);
+        h ^ (h >> 32)
+    }
+}
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    /// Inline key bytes, or (`lo`) the arena offset of a long key.
+    lo: u64,
+    hi: u64,
+    /// High bits of the hash with the lowest bit set; 0 marks an empty slot.
+    tag: u32,
+    len: u32,
+    term: u32,
+    /// Term id of the negated form; the top bit says the word is a negator.
+    neg_term: u32,
+}
+
+const NEGATOR_BIT: u32 = 1 << 31;
+
+/// Open-addressing (linear probing) map from normalized words to [`WordEntry`].
 #[derive(Debug, Default)]
 pub(crate) struct WordCache {
     slots: Vec<Slot>,
-    keys: Vec<u8>,
+    /// Bytes of the keys longer than [`INLINE`].
+    long_keys: Vec<u8>,
     len: usize,
+}
+
+#[inline]
+fn tag_of(hash: u64) -> u32 {
+    (hash >> 32) as u32 | 1
 }
 
 impl WordCache {
     #[inline]
-    fn get(&self, key: &[u8], hash: u64) -> Option<WordEntry> {
+    fn get(&self, key: &Key<'_>, hash: u64) -> Option<WordEntry> {
         if self.slots.is_empty() {
             return None;
         }
         let mask = self.slots.len() - 1;
-        let tag = hash | 1;
-        let mut i = (tag >> 1) as usize & mask;
+        let tag = tag_of(hash);
+        let len = key.bytes.len() as u32;
+        let mut i = hash as usize & mask;
         loop {
             let s = &self.slots[i];
             if s.tag == 0 {
                 return None;
             }
-            if s.tag == tag
-                && s.key_len as usize == key.len()
-                && eq_bytes(&self.keys[s.key_start as usize..s.key_start as usize + key.len()], key)
-            {
-                return Some(WordEntry { term: s.term, neg_term: s.neg_term, negator: s.negator });
+            if s.tag == tag && s.len == len && self.same_key(s, key) {
+                return Some(WordEntry {
+                    term: s.term,
+                    neg_term: if s.neg_term & !NEGATOR_BIT == !NEGATOR_BIT { UNKNOWN } else { s.neg_term & !NEGATOR_BIT },
+                    negator: s.neg_term & NEGATOR_BIT != 0,
+                });
             }
             i = (i + 1) & mask;
         }
     }
 
-    fn insert(&mut self, key: &[u8], hash: u64, e: WordEntry) {
-        if self.len >= CACHE_MAX_WORDS || self.keys.len() + key.len() > CACHE_MAX_KEY_BYTES {
+    #[inline]
+    fn same_key(&self, s: &Slot, key: &Key<'_>) -> bool {
+        if key.bytes.len() <= INLINE {
+            s.lo == key.lo && s.hi == key.hi
+        } else {
+            let start = s.lo as usize;
+            &self.long_keys[start..start + key.bytes.len()] == key.bytes
+        }
+    }
+
+    fn insert(&mut self, key: &Key<'_>, hash: u64, e: WordEntry) {
+        let long = key.bytes.len() > INLINE;
+        if self.len >= CACHE_MAX_WORDS || (long && self.long_keys.len() + key.bytes.len() > CACHE_MAX_KEY_BYTES) {
             self.clear();
         }
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
+        let (lo, hi) = if long {
+            let at = self.long_keys.len() as u64;
+            self.long_keys.extend_from_slice(key.bytes);
+            (at, 0)
+        } else {
+            (key.lo, key.hi)
+        };
+        // Term ids stay below 2^21, so the top bit is free for the negator flag.
+        let neg = if e.neg_term == UNKNOWN { !NEGATOR_BIT } else { e.neg_term };
+        let slot = Slot {
+            lo,
+            hi,
+            tag: tag_of(hash),
+            len: key.bytes.len() as u32,
+            term: e.term,
+            neg_term: neg | if e.negator { NEGATOR_BIT } else { 0 },
+        };
         let mask = self.slots.len() - 1;
-        let mut i = (hash >> 1) as usize & mask;
+        let mut i = hash as usize & mask;
         while self.slots[i].tag != 0 {
             i = (i + 1) & mask;
         }
-        let key_start = self.keys.len() as u32;
-        self.keys.extend_from_slice(key);
-        self.slots[i] = Slot {
-            tag: hash | 1,
-            key_start,
-            key_len: key.len() as u32,
-            term: e.term,
-            neg_term: e.neg_term,
-            negator: e.negator,
-        };
+        self.slots[i] = slot;
         self.len += 1;
     }
 
@@ -110,7 +181,20 @@ impl WordCache {
         let old = std::mem::replace(&mut self.slots, vec![Slot::default(); new_len]);
         let mask = new_len - 1;
         for s in old.into_iter().filter(|s| s.tag != 0) {
-            let mut i = (s.tag >> 1) as usize & mask;
+            let bytes: &[u8] = if s.len as usize > INLINE {
+                &self.long_keys[s.lo as usize..s.lo as usize + s.len as usize]
+            } else {
+                &[]
+            };
+            let hash = if s.len as usize > INLINE {
+                hash_bytes(bytes)
+            } else {
+                let mut buf = [0u8; INLINE];
+                buf[..8].copy_from_slice(&s.lo.to_le_bytes());
+                buf[8..].copy_from_slice(&s.hi.to_le_bytes());
+                Key::from_words(s.lo, s.hi, &buf[..s.len as usize]).hash()
+            };
+            let mut i = hash as usize & mask;
             while self.slots[i].tag != 0 {
                 i = (i + 1) & mask;
             }
@@ -121,7 +205,7 @@ impl WordCache {
     /// Forgets every word, keeping the memory.
     pub(crate) fn clear(&mut self) {
         self.slots.iter_mut().for_each(|s| s.tag = 0);
-        self.keys.clear();
+        self.long_keys.clear();
         self.len = 0;
     }
 
@@ -159,23 +243,23 @@ impl FastScratch {
             if raw.clause_start {
                 negated = false;
             }
-            let word = &text[raw.start..raw.end];
-            // The cache key is the normalized word: lowercased bytes for ASCII (the usual case),
-            // the analyzer's own normalization otherwise.
-            let mut short = [0u8; SHORT_WORD];
-            let key: &[u8] = match lower_ascii(word.as_bytes(), &mut short) {
-                Some(k) => k,
-                None => {
-                    normalize(word, &mut self.lower);
-                    self.lower.as_bytes()
-                }
+            let word = &text.as_bytes()[raw.start..raw.end];
+            // The cache key is the normalized word: lowercased bytes for ASCII (the usual case,
+            // lowercased eight bytes at a time), the analyzer's own normalization otherwise.
+            let (key, ascii) = ascii_key(text.as_bytes(), raw.start, word);
+            let key = if ascii {
+                key
+            } else {
+                normalize(&text[raw.start..raw.end], &mut self.lower);
+                Key::new(self.lower.as_bytes())
             };
-            let hash = hash_bytes(key);
-            let entry = match self.cache.get(key, hash) {
+            let hash = key.hash();
+            let entry = match self.cache.get(&key, hash) {
                 Some(e) => e,
                 None => {
-                    let e = lookup_word(analyzer, vectorizer, key, &mut self.stem);
-                    self.cache.insert(key, hash, e);
+                    let lower = if ascii { std::str::from_utf8(&word.to_ascii_lowercase()).map(str::to_string).unwrap_or_default() } else { self.lower.clone() };
+                    let e = lookup_word(analyzer, vectorizer, lower.as_bytes(), &mut self.stem);
+                    self.cache.insert(&Key::new(lower.as_bytes()), hash, e);
                     e
                 }
             };
@@ -195,37 +279,43 @@ impl FastScratch {
     }
 }
 
-/// Longest word lowercased on the stack; longer ones take the general path.
-const SHORT_WORD: usize = 48;
-
-/// The ASCII-lowercased copy of `word` in `buf`, or `None` if it is not short ASCII.
+/// The cache key of an ASCII word, lowercased; `ascii` false when the word has other bytes
+/// (then the key is not meaningful). `text[start..]` begins with `word`.
 #[inline]
-fn lower_ascii<'b>(word: &[u8], buf: &'b mut [u8; SHORT_WORD]) -> Option<&'b [u8]> {
-    if word.len() > SHORT_WORD {
-        return None;
+fn ascii_key<'a>(text: &[u8], start: usize, word: &'a [u8]) -> (Key<'a>, bool) {
+    let n = word.len();
+    if n > INLINE {
+        return (Key::new(word), false);
     }
-    let mut high = 0u8;
-    for (d, &b) in buf.iter_mut().zip(word) {
-        high |= b;
-        *d = b.to_ascii_lowercase();
-    }
-    (high < 0x80).then_some(&buf[..word.len()])
+    // Two 8-byte loads straight from the text when it has the room, else via a padded copy.
+    let (lo, hi) = if start + INLINE <= text.len() {
+        let b = &text[start..start + INLINE];
+        (u64::from_le_bytes(b[..8].try_into().expect("8")), u64::from_le_bytes(b[8..].try_into().expect("8")))
+    } else {
+        let mut buf = [0u8; INLINE];
+        buf[..n].copy_from_slice(word);
+        (u64::from_le_bytes(buf[..8].try_into().expect("8")), u64::from_le_bytes(buf[8..].try_into().expect("8")))
+    };
+    let (lo_mask, hi_mask) = match n {
+        0..=7 => ((1u64 << (8 * n)) - 1, 0),
+        8 => (!0, 0),
+        9..=15 => (!0, (1u64 << (8 * (n - 8))) - 1),
+        _ => (!0, !0),
+    };
+    let (lo, hi) = (lo & lo_mask, hi & hi_mask);
+    let ascii = (lo | hi) & 0x8080_8080_8080_8080 == 0;
+    (Key::from_words(lower_word(lo), lower_word(hi), word), ascii)
 }
 
-/// Equality of two byte strings of the same length, without a call for short ones.
+/// ASCII lowercase of eight bytes at once (bytes must be ASCII).
 #[inline]
-fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    debug_assert_eq!(n, b.len());
-    let w64 = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
-    let w32 = |s: &[u8], i: usize| u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes"));
-    match n {
-        0 => true,
-        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
-        4..=7 => w32(a, 0) == w32(b, 0) && w32(a, n - 4) == w32(b, n - 4),
-        8..=16 => w64(a, 0) == w64(b, 0) && w64(a, n - 8) == w64(b, n - 8),
-        _ => a == b,
-    }
+fn lower_word(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // High bit of each byte: byte >= 'A', and byte > 'Z'.
+    let ge_a = x.wrapping_add(ONES * (0x80 - b'A' as u64));
+    let gt_z = x.wrapping_add(ONES * (0x7f - b'Z' as u64));
+    let upper = ge_a & !gt_z & (ONES * 0x80);
+    x | (upper >> 2)
 }
 
 /// The slow path for a word not in the cache: the analyzer's stemming and the vocabulary lookup.

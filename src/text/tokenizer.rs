@@ -38,7 +38,11 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
             while i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == ALNUM {
                 i += 1;
             }
-            let end = if i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == JOINER { word_end(text, start) } else { i };
+            let end = if i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == JOINER && !ascii_run_ends(bytes, start, i) {
+                word_end(text, start)
+            } else {
+                i
+            };
             out.push(RawToken { start, end, clause_start: pending_break });
             pending_break = false;
             i = end;
@@ -62,6 +66,26 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
                 i += len;
             }
         }
+    }
+}
+
+/// Whether the ASCII letters and digits `bytes[start..i]` end the word at `i`, where `bytes[i]`
+/// is a JOINER: the common cases of `word_end`'s rules, decided without decoding. `false` means
+/// "ask `word_end`", not "the word goes on".
+#[inline]
+fn ascii_run_ends(bytes: &[u8], start: usize, i: usize) -> bool {
+    let next = bytes.get(i + 1).copied();
+    match bytes[i] {
+        // Inside a number ("3.5", "1,200") only between digits; "." also in dotted acronyms,
+        // which only a one-letter run can start.
+        b',' | b'.' => {
+            let between_digits = bytes[i - 1].is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit());
+            !between_digits && (bytes[i] == b',' || i - start >= 2)
+        }
+        // Apostrophe and hyphen join only when a word char follows; an ASCII non-alphanumeric
+        // byte (or the end) is not one.
+        b'\'' | b'-' => next.is_none_or(|n| n < 0x80 && !n.is_ascii_alphanumeric()),
+        _ => false,
     }
 }
 
