@@ -16,6 +16,7 @@
 use crate::fasthash::hash_bytes;
 use crate::features::vectorizer::UNKNOWN;
 use crate::features::{SparseVector, Vectorizer};
+use crate::model::LinearScorer;
 use crate::text::analyzer::{is_negator, normalize, NEGATION_PREFIX};
 use crate::text::tokenizer::{tokenize_into, RawToken};
 use crate::text::Analyzer;
@@ -132,6 +133,14 @@ impl WordCache {
         }
     }
 
+    /// Starts loading the slot a key with this hash probes first (a hint; no effect on results).
+    #[inline]
+    fn prefetch(&self, hash: u64) {
+        if !self.slots.is_empty() {
+            crate::fasthash::prefetch(&self.slots, hash as usize & (self.slots.len() - 1));
+        }
+    }
+
     #[inline]
     fn same_key(&self, s: &Slot, key: &Key<'_>) -> bool {
         if key.bytes.len() <= INLINE {
@@ -214,6 +223,16 @@ impl WordCache {
     }
 }
 
+/// A word's inline cache key and hash, computed ahead of its lookup.
+#[derive(Debug, Clone, Copy)]
+struct TokenKey {
+    lo: u64,
+    hi: u64,
+    hash: u64,
+    /// Short ASCII word: `lo`/`hi`/`hash` are its key; otherwise computed at lookup.
+    ascii: bool,
+}
+
 /// Per-worker buffers of the fast path (lives inside [`crate::Workspace`]).
 #[derive(Debug, Default)]
 pub(crate) struct FastScratch {
@@ -221,6 +240,7 @@ pub(crate) struct FastScratch {
     model: u64,
     pub(crate) cache: WordCache,
     raw: Vec<RawToken>,
+    keys: Vec<TokenKey>,
     ids: Vec<u32>,
     features: Vec<u32>,
     lower: String,
@@ -236,28 +256,40 @@ impl FastScratch {
             self.model = model;
         }
         tokenize_into(text, &mut self.raw);
+        let bytes = text.as_bytes();
+        // Pass 1: the cache key and hash of every ASCII word, starting to load its slot, so the
+        // memory latency of the lookups overlaps instead of adding up.
+        self.keys.clear();
+        for raw in &self.raw {
+            let (key, ascii) = ascii_key(bytes, raw.start, &bytes[raw.start..raw.end]);
+            let hash = if ascii { key.hash() } else { 0 };
+            if ascii {
+                self.cache.prefetch(hash);
+            }
+            self.keys.push(TokenKey { lo: key.lo, hi: key.hi, hash, ascii });
+        }
+        // Pass 2: look them up.
         self.ids.clear();
         let negation_scope = analyzer.negation_scope();
         let mut negated = false;
-        for raw in &self.raw {
+        for (raw, k) in self.raw.iter().zip(&self.keys) {
             if raw.clause_start {
                 negated = false;
             }
-            let word = &text.as_bytes()[raw.start..raw.end];
+            let word = &bytes[raw.start..raw.end];
             // The cache key is the normalized word: lowercased bytes for ASCII (the usual case,
             // lowercased eight bytes at a time), the analyzer's own normalization otherwise.
-            let (key, ascii) = ascii_key(text.as_bytes(), raw.start, word);
-            let key = if ascii {
-                key
+            let (key, hash) = if k.ascii {
+                (Key::from_words(k.lo, k.hi, word), k.hash)
             } else {
                 normalize(&text[raw.start..raw.end], &mut self.lower);
-                Key::new(self.lower.as_bytes())
+                let key = Key::new(self.lower.as_bytes());
+                (key, key.hash())
             };
-            let hash = key.hash();
             let entry = match self.cache.get(&key, hash) {
                 Some(e) => e,
                 None => {
-                    let lower = if ascii { std::str::from_utf8(&word.to_ascii_lowercase()).map(str::to_string).unwrap_or_default() } else { self.lower.clone() };
+                    let lower = if k.ascii { String::from_utf8(word.to_ascii_lowercase()).unwrap_or_default() } else { self.lower.clone() };
                     let e = lookup_word(analyzer, vectorizer, lower.as_bytes(), &mut self.stem);
                     self.cache.insert(&Key::new(lower.as_bytes()), hash, e);
                     e
@@ -271,11 +303,23 @@ impl FastScratch {
         &self.ids
     }
 
-    /// The tf-idf vector of `text` into `out`.
+    /// The tf-idf vector of `text` into `out`; with a scorer, its weights for the vector's
+    /// features are prefetched on the way.
     #[inline]
-    pub(crate) fn vectorize(&mut self, model: u64, analyzer: &Analyzer, vectorizer: &Vectorizer, text: &str, out: &mut SparseVector) {
+    pub(crate) fn vectorize(
+        &mut self,
+        model: u64,
+        analyzer: &Analyzer,
+        vectorizer: &Vectorizer,
+        scorer: Option<&LinearScorer>,
+        text: &str,
+        out: &mut SparseVector,
+    ) {
         self.term_ids(model, analyzer, vectorizer, text);
-        vectorizer.transform_ids(&self.ids, &mut self.features, out);
+        match scorer {
+            Some(s) => vectorizer.transform_ids_with(&self.ids, &mut self.features, out, |f| s.prefetch_feature(f as usize)),
+            None => vectorizer.transform_ids(&self.ids, &mut self.features, out),
+        }
     }
 }
 

@@ -186,7 +186,7 @@ impl Pipeline {
     /// `ws.analysis` is left untouched.
     #[inline]
     pub fn vectorize_fast(&self, text: &str, ws: &mut Workspace) {
-        ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, text, &mut ws.vector);
+        ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, None, text, &mut ws.vector);
     }
 
     /// The vocabulary term ids of `text`'s words, in order (`u32::MAX` for a word in no
@@ -200,7 +200,7 @@ impl Pipeline {
     /// allocates nothing once the workspace is warm.
     #[inline]
     pub fn predict(&self, text: &str, ws: &mut Workspace) -> usize {
-        self.vectorize_fast(text, ws);
+        ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, Some(&self.scorer), text, &mut ws.vector);
         ws.probabilities.resize(self.labels.len(), 0.0);
         self.scorer.probabilities(&ws.vector, &mut ws.probabilities);
         argmax(&ws.probabilities)

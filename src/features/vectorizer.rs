@@ -26,6 +26,53 @@ fn pack(ids: &[u32]) -> u64 {
     key
 }
 
+/// Packed n-gram key -> feature: open addressing with linear probing, at most half full, one
+/// 16-byte slot per probe (key 0 marks an empty slot; packed keys are never 0).
+#[derive(Debug, Clone, Default)]
+struct NgramTable {
+    slots: Vec<(u64, u32)>,
+    mask: usize,
+}
+
+impl NgramTable {
+    fn new(entries: &[(u64, u32)]) -> Self {
+        let n = (entries.len() * 2).next_power_of_two().max(16);
+        let mut t = NgramTable { slots: vec![(0, 0); n], mask: n - 1 };
+        for &(key, f) in entries {
+            let mut i = Self::index(key) & t.mask;
+            while t.slots[i].0 != 0 && t.slots[i].0 != key {
+                i = (i + 1) & t.mask;
+            }
+            t.slots[i] = (key, f);
+        }
+        t
+    }
+    #[inline]
+    fn index(key: u64) -> usize {
+        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h ^ (h >> 29)) as usize
+    }
+    /// Starts loading the slot `key` would be found in (a hint; no effect on results).
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        crate::fasthash::prefetch(&self.slots, Self::index(key) & self.mask);
+    }
+    #[inline]
+    fn get(&self, key: u64) -> Option<u32> {
+        let mut i = Self::index(key) & self.mask;
+        loop {
+            let (k, f) = self.slots[i];
+            if k == key {
+                return Some(f);
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
 /// Buffers reused across calls to [`Vectorizer::transform`].
 #[derive(Debug, Default)]
 pub struct VectorScratch {
@@ -48,7 +95,8 @@ pub struct Vectorizer {
     features: Vec<String>,
     idf: Vec<f64>,
     term_ids: FxHashMap<String, u32>,
-    ngram_ids: FxHashMap<u64, u32>,
+    /// Packed ids of every n-gram feature with n >= 2 -> feature (unigrams are in `unigram`).
+    ngram_table: NgramTable,
     /// `unigram[term id]`: the feature of that term alone, or UNKNOWN (saves a hash lookup).
     unigram: Vec<u32>,
 }
@@ -85,7 +133,10 @@ impl Vectorizer {
                 *slot = f;
             }
         }
-        Ok(Vectorizer { config, features, idf, term_ids, ngram_ids, unigram })
+        let mut longer: Vec<(u64, u32)> = ngram_ids.iter().filter(|(k, _)| **k >> ID_BITS != 0).map(|(k, f)| (*k, *f)).collect();
+        longer.sort_unstable();
+        let ngram_table = NgramTable::new(&longer);
+        Ok(Vectorizer { config, features, idf, term_ids, ngram_table, unigram })
     }
 
     /// Learns the vocabulary and idf from a training corpus.
@@ -209,11 +260,18 @@ impl Vectorizer {
                 }
                 continue;
             }
+            // Two passes: start loading every candidate's slot, then look them up, so the
+            // memory latency of the lookups overlaps.
+            for window in term_ids.windows(n) {
+                if !window.contains(&UNKNOWN) {
+                    self.ngram_table.prefetch(pack(window));
+                }
+            }
             for (i, window) in term_ids.windows(n).enumerate() {
                 if window.contains(&UNKNOWN) {
                     continue;
                 }
-                if let Some(&feature) = self.ngram_ids.get(&pack(window)) {
+                if let Some(feature) = self.ngram_table.get(pack(window)) {
                     f(feature, i, n);
                 }
             }
@@ -231,9 +289,20 @@ impl Vectorizer {
     /// gives bit-identical values.
     #[inline]
     pub(crate) fn transform_ids(&self, term_ids: &[u32], features: &mut Vec<u32>, out: &mut SparseVector) {
+        self.transform_ids_with(term_ids, features, out, |_| {});
+    }
+
+    /// [`Vectorizer::transform_ids`], calling `found(feature)` as each occurrence is found
+    /// (before sorting), e.g. to prefetch the feature's weights.
+    #[inline]
+    pub(crate) fn transform_ids_with(&self, term_ids: &[u32], features: &mut Vec<u32>, out: &mut SparseVector, mut found: impl FnMut(u32)) {
         out.clear();
         features.clear();
-        self.for_each_occurrence(term_ids, |feature, _, _| features.push(feature));
+        self.for_each_occurrence(term_ids, |feature, _, _| {
+            crate::fasthash::prefetch(&self.idf, feature as usize);
+            found(feature);
+            features.push(feature);
+        });
         features.sort_unstable();
         let mut i = 0;
         while i < features.len() {
@@ -242,8 +311,8 @@ impl Vectorizer {
                 j += 1;
             }
             let count = (j - i) as f64;
-            let tf = if self.config.binary {
-                1.0
+            let tf = if self.config.binary || (j - i == 1 && self.config.sublinear_tf) {
+                1.0 // 1 + ln(1), exactly
             } else if self.config.sublinear_tf {
                 1.0 + count.ln()
             } else {

@@ -60,6 +60,12 @@ impl LinearScorer {
         self.weights[f * self.n_classes + c]
     }
 
+    /// Starts loading the weights of feature `f` (a hint; no effect on results).
+    #[inline]
+    pub(crate) fn prefetch_feature(&self, f: usize) {
+        crate::fasthash::prefetch(&self.weights, f * self.n_classes);
+    }
+
     /// Raw class scores (intercept + w·x) into `out` (length n_classes).
     #[inline]
     pub fn raw_scores(&self, x: &SparseVector, out: &mut [f64]) {

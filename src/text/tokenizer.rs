@@ -34,10 +34,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
         let class = ASCII_CLASS[b as usize];
         if class == ALNUM {
             let start = i;
-            i += 1;
-            while i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == ALNUM {
-                i += 1;
-            }
+            i = alnum_run_end(bytes, i + 1);
             let end = if i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == JOINER && !ascii_run_ends(bytes, start, i) {
                 word_end(text, start)
             } else {
@@ -67,6 +64,37 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
             }
         }
     }
+}
+
+/// The end of the run of ASCII letters and digits starting at `i`: eight bytes per step.
+#[inline]
+fn alnum_run_end(bytes: &[u8], mut i: usize) -> usize {
+    while i + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let stop = not_alnum(x);
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == ALNUM {
+        i += 1;
+    }
+    i
+}
+
+/// The high bit of each byte of `x` that is not an ASCII letter or digit.
+#[inline]
+fn not_alnum(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // On the low seven bits no byte carries into the next; bytes >= 0x80 are excluded at the end.
+    let low = x & !HIGH;
+    // High bit set where lo <= byte <= hi.
+    let in_range = |v: u64, lo: u64, hi: u64| v.wrapping_add(ONES * (0x80 - lo)) & !v.wrapping_add(ONES * (0x7f - hi)) & HIGH;
+    let digit = in_range(low, b'0' as u64, b'9' as u64);
+    let letter = in_range(low | (ONES * 0x20), b'a' as u64, b'z' as u64);
+    !(digit | letter) & HIGH | (x & HIGH)
 }
 
 /// Whether the ASCII letters and digits `bytes[start..i]` end the word at `i`, where `bytes[i]`
@@ -296,6 +324,19 @@ mod tests {
     fn ignores_emoji_and_symbols() {
         assert_eq!(words("🔥🔥 !!! ..."), vec![]);
         assert_eq!(words("peace🕊now").into_iter().map(|t| t.0).collect::<Vec<_>>(), vec!["peace", "now"]);
+    }
+
+    #[test]
+    fn swar_alnum_test_agrees_with_the_table() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                let stop = not_alnum(u64::from_le_bytes(w));
+                let expect = if ASCII_CLASS[b as usize] == ALNUM { 0 } else { 0x80u64 << (8 * pos) };
+                assert_eq!(stop, expect, "byte {b:#x} at {pos}");
+            }
+        }
     }
 
     #[test]
