@@ -367,13 +367,13 @@ fn lower_word(x: u64) -> u64 {
 fn lookup_word(analyzer: &Analyzer, vectorizer: &Vectorizer, key: &[u8], stem: &mut String) -> WordEntry {
     // The key is a normalized word: valid UTF-8 by construction.
     let lower = std::str::from_utf8(key).unwrap_or_default();
-    stem.clear();
-    stem.push_str(NEGATION_PREFIX);
-    let plain_start = stem.len();
-    let mut plain = String::new();
-    analyzer.stem_into(lower, &mut plain);
-    stem.push_str(&plain);
-    let term = vectorizer.term_id(&stem[plain_start..]);
-    let neg_term = if analyzer.negation_scope() { vectorizer.term_id(stem) } else { UNKNOWN };
+    analyzer.stem_into(lower, stem);
+    let term = vectorizer.term_id(stem);
+    let neg_term = if analyzer.negation_scope() {
+        stem.insert_str(0, NEGATION_PREFIX);
+        vectorizer.term_id(stem)
+    } else {
+        UNKNOWN
+    };
     WordEntry { term, neg_term, negator: is_negator(lower) }
 }
