@@ -259,9 +259,21 @@ fn count_lines(part: &[u8]) -> u64 {
     newlines + u64::from(part.last().is_some_and(|&b| b != b'\n'))
 }
 
+/// Position of the first `\n`, eight bytes per step.
 #[inline]
 fn memchr_newline(s: &[u8]) -> Option<usize> {
-    s.iter().position(|&b| b == b'\n')
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let x = u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes")) ^ (ONES * b'\n' as u64);
+        // High bit of the lowest zero byte (exact for the first one; later bits may be spurious).
+        let zero = x.wrapping_sub(ONES) & !x & (ONES * 0x80);
+        if zero != 0 {
+            return Some(i + (zero.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..].iter().position(|&b| b == b'\n').map(|p| i + p)
 }
 
 #[inline]
@@ -458,6 +470,16 @@ mod tests {
         let mut v = Vec::new();
         push_prob(&mut v, p);
         String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn newline_search_finds_the_first() {
+        let mut rng = crate::util::SplitMix64::new(3);
+        for _ in 0..20_000 {
+            let n = rng.below(40) as usize;
+            let s: Vec<u8> = (0..n).map(|_| [b'\n', b'a', 0x8a, 0x0b, 0xff, 0x09][rng.below(6) as usize]).collect();
+            assert_eq!(memchr_newline(&s), s.iter().position(|&b| b == b'\n'), "{s:?}");
+        }
     }
 
     #[test]

@@ -110,24 +110,22 @@ fn tag_of(hash: u64) -> u32 {
 impl WordCache {
     #[inline]
     fn get(&self, key: &Key<'_>, hash: u64) -> Option<WordEntry> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
+        let mask = self.slots.len().wrapping_sub(1);
         let tag = tag_of(hash);
         let len = key.bytes.len() as u32;
         let mut i = hash as usize & mask;
         loop {
-            let s = &self.slots[i];
-            if s.tag == 0 {
-                return None;
-            }
+            let s = self.slots.get(i)?; // no slots yet: nothing cached
             if s.tag == tag && s.len == len && self.same_key(s, key) {
+                let neg = s.neg_term & !NEGATOR_BIT;
                 return Some(WordEntry {
                     term: s.term,
-                    neg_term: if s.neg_term & !NEGATOR_BIT == !NEGATOR_BIT { UNKNOWN } else { s.neg_term & !NEGATOR_BIT },
+                    neg_term: if neg == !NEGATOR_BIT { UNKNOWN } else { neg },
                     negator: s.neg_term & NEGATOR_BIT != 0,
                 });
+            }
+            if s.tag == 0 {
+                return None;
             }
             i = (i + 1) & mask;
         }
