@@ -260,6 +260,23 @@ impl Vectorizer {
                 }
                 continue;
             }
+            if n == 2 {
+                // Bigrams, the common case, with the key packed inline (same key as `pack`).
+                let key = |a: u32, b: u32| (a as u64 + 1) | ((b as u64 + 1) << ID_BITS);
+                for w in term_ids.windows(2) {
+                    if w[0] != UNKNOWN && w[1] != UNKNOWN {
+                        self.ngram_table.prefetch(key(w[0], w[1]));
+                    }
+                }
+                for (i, w) in term_ids.windows(2).enumerate() {
+                    if w[0] != UNKNOWN && w[1] != UNKNOWN {
+                        if let Some(feature) = self.ngram_table.get(key(w[0], w[1])) {
+                            f(feature, i, 2);
+                        }
+                    }
+                }
+                continue;
+            }
             // Two passes: start loading every candidate's slot, then look them up, so the
             // memory latency of the lookups overlaps.
             for window in term_ids.windows(n) {
