@@ -39,15 +39,33 @@ pub struct LineFailure {
 
 struct Worker {
     ws: Workspace,
+}
+
+/// Parts a chunk is cut into per thread, when there is more than one.
+const PARTS_PER_THREAD: usize = 8;
+
+/// One part of a chunk and its results.
+#[derive(Default)]
+struct Job {
     out: Vec<u8>,
-    counts: BatchCounts,
     failures: Vec<LineFailure>,
+    counts: BatchCounts,
+}
+
+impl Job {
+    fn run(&mut self, pipeline: &Pipeline, labels: &[Vec<u8>], max: usize, part: &[u8], first_line: u64, ws: &mut Workspace) {
+        self.out.clear();
+        self.failures.clear();
+        self.counts = score_part(pipeline, labels, max, part, first_line, ws, &mut self.out, &mut self.failures);
+    }
 }
 
 /// Scores lines of text with one pipeline on `threads` workers.
 pub struct LineScorer<'p> {
     pipeline: &'p Pipeline,
     workers: Vec<Worker>,
+    /// Results of the parts of a chunk (multi-threaded runs), reused.
+    jobs: Vec<Job>,
     /// Pre-rendered `,label` fields (CSV-quoted when needed), one per class.
     label_fields: Vec<Vec<u8>>,
     max_record_bytes: usize,
@@ -57,12 +75,13 @@ pub struct LineScorer<'p> {
 impl<'p> LineScorer<'p> {
     pub fn new(pipeline: &'p Pipeline, threads: usize) -> Self {
         let workers = (0..threads.max(1))
-            .map(|_| Worker { ws: Workspace::default(), out: Vec::new(), counts: BatchCounts::default(), failures: Vec::new() })
+            .map(|_| Worker { ws: Workspace::default() })
             .collect();
         let label_fields = pipeline.labels().iter().map(|l| format!(",{}", csv_field(l)).into_bytes()).collect();
         LineScorer {
             pipeline,
             workers,
+            jobs: Vec::new(),
             label_fields,
             max_record_bytes: crate::data::reader::DEFAULT_MAX_RECORD_BYTES,
             chunk_bytes: DEFAULT_CHUNK_BYTES,
@@ -99,44 +118,46 @@ impl<'p> LineScorer<'p> {
     /// first being line `first_line` (1-based), and appends their CSV rows to `out`. Failures
     /// are appended to `failures`.
     pub fn score_chunk(&mut self, chunk: &[u8], first_line: u64, out: &mut Vec<u8>, failures: &mut Vec<LineFailure>) -> BatchCounts {
-        let parts = split_parts(chunk, self.workers.len());
         let pipeline = self.pipeline;
         let labels = &self.label_fields;
         let max = self.max_record_bytes;
-        let n = parts.len();
-        if n <= 1 {
-            let w = &mut self.workers[0];
-            w.out.clear();
-            w.failures.clear();
-            w.counts = score_part(pipeline, labels, max, chunk, first_line, &mut w.ws, &mut w.out, &mut w.failures);
-        } else {
-            // Line number of each part's first line.
-            let mut starts = Vec::with_capacity(n);
-            let mut line = first_line;
-            for p in &parts {
-                starts.push(line);
-                line += count_lines(p);
-            }
-            let (first, rest) = self.workers.split_at_mut(1);
-            std::thread::scope(|s| {
-                for ((w, part), start) in rest.iter_mut().zip(&parts[1..]).zip(&starts[1..]) {
-                    s.spawn(move || {
-                        w.out.clear();
-                        w.failures.clear();
-                        w.counts = score_part(pipeline, labels, max, part, *start, &mut w.ws, &mut w.out, &mut w.failures);
-                    });
-                }
-                let w = &mut first[0];
-                w.out.clear();
-                w.failures.clear();
-                w.counts = score_part(pipeline, labels, max, parts[0], starts[0], &mut w.ws, &mut w.out, &mut w.failures);
-            });
+        if self.workers.len() == 1 {
+            // One thread: rows go straight into `out`.
+            return score_part(pipeline, labels, max, chunk, first_line, &mut self.workers[0].ws, out, failures);
         }
+        // Many more parts than threads, handed out one at a time: a worker whose core is busy
+        // with something else takes fewer parts instead of holding the whole chunk up.
+        let parts = split_parts(chunk, self.workers.len() * PARTS_PER_THREAD);
+        let mut starts = Vec::with_capacity(parts.len());
+        let mut line = first_line;
+        for p in &parts {
+            starts.push(line);
+            line += count_lines(p);
+        }
+        if self.jobs.len() < parts.len() {
+            self.jobs.resize_with(parts.len(), Job::default);
+        }
+        let queue = std::sync::Mutex::new(parts.iter().zip(&starts).zip(self.jobs.iter_mut()));
+        let work = |ws: &mut Workspace| loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).next();
+            match next {
+                Some(((part, start), job)) => job.run(pipeline, labels, max, part, *start, ws),
+                None => break,
+            }
+        };
+        let (first, rest) = self.workers.split_at_mut(1);
+        std::thread::scope(|s| {
+            for w in rest.iter_mut() {
+                let work = &work;
+                s.spawn(move || work(&mut w.ws));
+            }
+            work(&mut first[0].ws);
+        });
         let mut counts = BatchCounts::default();
-        for w in &self.workers[..n.max(1)] {
-            out.extend_from_slice(&w.out);
-            failures.extend(w.failures.iter().cloned());
-            counts.add(w.counts);
+        for job in &self.jobs[..parts.len()] {
+            out.extend_from_slice(&job.out);
+            failures.extend(job.failures.iter().cloned());
+            counts.add(job.counts);
         }
         counts
     }
