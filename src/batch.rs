@@ -506,7 +506,7 @@ mod tests {
     #[test]
     fn probabilities_print_exactly_like_core_fmt() {
         let mut rng = crate::util::SplitMix64::new(11);
-        let mut check = |p: f64| assert_eq!(fast(p), format!("{p:.6}"), "{p:e}");
+        let check = |p: f64| assert_eq!(fast(p), format!("{p:.6}"), "{p:e}");
         for p in [0.0, 1.0, 0.5, 0.0078125, 5e-7, 4.9999999e-7, 1.5e-6, 2.5e-6, 0.9999995, 0.99999949999, 1e-300, 9.3e-10, 9.4e-10] {
             check(p);
         }

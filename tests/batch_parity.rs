@@ -39,7 +39,7 @@ fn batch_rows_equal_cli_rows() {
             _ => b"\n",
         });
         if i % 211 == 5 {
-            input.extend(std::iter::repeat(b'x').take(300));
+            input.extend(std::iter::repeat_n(b'x', 300));
             input.push(b'\n');
         }
     }
