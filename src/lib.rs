@@ -12,10 +12,13 @@
 //! weights into [`model::LinearScorer`]. A model file ([`persist`]) holds the analyzer config,
 //! vocabulary, idf, weights, labels and metadata together.
 
+pub mod batch;
 pub mod cli;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod fasthash;
+pub mod fastpath;
 pub mod features;
 pub mod model;
 pub mod persist;

@@ -2,10 +2,12 @@
 //! evaluation and scoring all go through this one type, so train/serve skew cannot happen.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StanceError};
+use crate::fastpath::FastScratch;
 use crate::features::{Occurrence, SparseVector, VectorScratch, Vectorizer, VectorizerConfig};
 use crate::model::{fit_scorer, Balance, Decision, DecisionRule, LinearScorer, TrainParams};
 use crate::text::{Analysis, Analyzer, AnalyzerConfig};
@@ -48,6 +50,9 @@ pub struct DataSource {
 }
 
 /// Per-thread buffers for scoring; reuse one per worker so the hot loop does not allocate.
+///
+/// It also caches, per model, each word seen to its term ids (see [`crate::fastpath`]): a
+/// workspace serves any pipeline, but alternating between two pipelines restarts the cache.
 #[derive(Debug, Default)]
 pub struct Workspace {
     pub analysis: Analysis,
@@ -55,7 +60,21 @@ pub struct Workspace {
     pub vector: SparseVector,
     pub probabilities: Vec<f64>,
     occurrences: Vec<Occurrence>,
+    fast: FastScratch,
 }
+
+impl Workspace {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Distinct words in the fast path's word cache.
+    pub fn cached_words(&self) -> usize {
+        self.fast.cache.len()
+    }
+}
+
+/// Gives every assembled pipeline its own id, which keys the workspaces' word caches.
+static NEXT_PIPELINE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// One term's push on a decision: the feature, its contribution, and where it occurs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,6 +93,8 @@ pub struct Pipeline {
     scorer: LinearScorer,
     labels: Vec<String>,
     meta: ModelMeta,
+    /// Identity of this model for the workspaces' word caches (clones share it: same content).
+    id: u64,
 }
 
 impl Pipeline {
@@ -92,7 +113,8 @@ impl Pipeline {
             check_rule(rule, &labels)?;
         }
         let analyzer = Analyzer::new(meta.config.analyzer.clone());
-        Ok(Pipeline { analyzer, vectorizer, scorer, labels, meta })
+        let id = NEXT_PIPELINE_ID.fetch_add(1, Ordering::Relaxed);
+        Ok(Pipeline { analyzer, vectorizer, scorer, labels, meta, id })
     }
 
     /// Stores a tuned decision rule (two-label models only); `None` removes it.
@@ -218,16 +240,34 @@ impl Pipeline {
         &self.analyzer
     }
 
-    /// The tf-idf vector of `text`, left in `ws.vector`.
+    /// The tf-idf vector of `text`, left in `ws.vector`, with the analysis (terms, their text and
+    /// offsets) left in `ws.analysis`. This is the reference path; [`Pipeline::vectorize_fast`]
+    /// gives the same vector faster when the term texts are not needed.
     pub fn vectorize(&self, text: &str, ws: &mut Workspace) {
         self.analyzer.analyze(text, &mut ws.analysis);
         self.vectorizer.transform(&ws.analysis, &mut ws.scratch, &mut ws.vector);
     }
 
+    /// The tf-idf vector of `text`, left in `ws.vector`: identical to [`Pipeline::vectorize`],
+    /// but words go straight to term ids through the workspace's word cache, and
+    /// `ws.analysis` is left untouched.
+    #[inline]
+    pub fn vectorize_fast(&self, text: &str, ws: &mut Workspace) {
+        ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, None, text, &mut ws.vector);
+    }
+
+    /// The vocabulary term ids of `text`'s words, in order (`u32::MAX` for a word in no
+    /// feature), by the fast path. For benchmarks and tests of the stages.
+    pub fn term_ids<'w>(&self, text: &str, ws: &'w mut Workspace) -> &'w [u32] {
+        ws.fast.term_ids(self.id, &self.analyzer, &self.vectorizer, text)
+    }
+
     /// Scores `text`: returns the index of the most probable label; the probabilities of every
-    /// label (in [`Pipeline::labels`] order) are left in `ws.probabilities`.
+    /// label (in [`Pipeline::labels`] order) are left in `ws.probabilities`. Uses the fast path;
+    /// allocates nothing once the workspace is warm.
+    #[inline]
     pub fn predict(&self, text: &str, ws: &mut Workspace) -> usize {
-        self.vectorize(text, ws);
+        ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, Some(&self.scorer), text, &mut ws.vector);
         ws.probabilities.resize(self.labels.len(), 0.0);
         self.scorer.probabilities(&ws.vector, &mut ws.probabilities);
         argmax(&ws.probabilities)

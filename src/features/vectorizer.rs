@@ -7,13 +7,15 @@ use std::collections::HashMap;
 use super::config::{Norm, VectorizerConfig};
 use super::sparse::SparseVector;
 use crate::error::{Result, StanceError};
+use crate::fasthash::FxHashMap;
 use crate::text::{Analysis, Analyzer};
 
 /// Term ids are packed 21 bits each into a 64-bit n-gram key; id+1 is stored so 0 means "none".
 const ID_BITS: u32 = 21;
 /// Most distinct terms the n-gram key can address.
 pub const MAX_TERMS: usize = (1 << ID_BITS) - 2;
-const UNKNOWN: u32 = u32::MAX;
+/// Term id of a term outside every feature (also "no feature" in the unigram table).
+pub(crate) const UNKNOWN: u32 = u32::MAX;
 
 #[inline]
 fn pack(ids: &[u32]) -> u64 {
@@ -22,6 +24,53 @@ fn pack(ids: &[u32]) -> u64 {
         key |= (id as u64 + 1) << (ID_BITS * i as u32);
     }
     key
+}
+
+/// Packed n-gram key -> feature: open addressing with linear probing, at most half full, one
+/// 16-byte slot per probe (key 0 marks an empty slot; packed keys are never 0).
+#[derive(Debug, Clone, Default)]
+struct NgramTable {
+    slots: Vec<(u64, u32)>,
+    mask: usize,
+}
+
+impl NgramTable {
+    fn new(entries: &[(u64, u32)]) -> Self {
+        let n = (entries.len() * 2).next_power_of_two().max(16);
+        let mut t = NgramTable { slots: vec![(0, 0); n], mask: n - 1 };
+        for &(key, f) in entries {
+            let mut i = Self::index(key) & t.mask;
+            while t.slots[i].0 != 0 && t.slots[i].0 != key {
+                i = (i + 1) & t.mask;
+            }
+            t.slots[i] = (key, f);
+        }
+        t
+    }
+    #[inline]
+    fn index(key: u64) -> usize {
+        let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h ^ (h >> 29)) as usize
+    }
+    /// Starts loading the slot `key` would be found in (a hint; no effect on results).
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        crate::fasthash::prefetch(&self.slots, Self::index(key) & self.mask);
+    }
+    #[inline]
+    fn get(&self, key: u64) -> Option<u32> {
+        let mut i = Self::index(key) & self.mask;
+        loop {
+            let (k, f) = self.slots[i];
+            if k == key {
+                return Some(f);
+            }
+            if k == 0 {
+                return None;
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
 }
 
 /// Buffers reused across calls to [`Vectorizer::transform`].
@@ -45,8 +94,11 @@ pub struct Vectorizer {
     config: VectorizerConfig,
     features: Vec<String>,
     idf: Vec<f64>,
-    term_ids: HashMap<String, u32>,
-    ngram_ids: HashMap<u64, u32>,
+    term_ids: FxHashMap<String, u32>,
+    /// Packed ids of every n-gram feature with n >= 2 -> feature (unigrams are in `unigram`).
+    ngram_table: NgramTable,
+    /// `unigram[term id]`: the feature of that term alone, or UNKNOWN (saves a hash lookup).
+    unigram: Vec<u32>,
 }
 
 impl Vectorizer {
@@ -60,8 +112,9 @@ impl Vectorizer {
                 idf.len()
             )));
         }
-        let mut term_ids: HashMap<String, u32> = HashMap::new();
-        let mut ngram_ids = HashMap::with_capacity(features.len());
+        let mut term_ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut ngram_ids: FxHashMap<u64, u32> = FxHashMap::default();
+        ngram_ids.reserve(features.len());
         let mut ids = Vec::with_capacity(3);
         for (f, feature) in features.iter().enumerate() {
             ids.clear();
@@ -74,7 +127,16 @@ impl Vectorizer {
             }
             ngram_ids.insert(pack(&ids), f as u32);
         }
-        Ok(Vectorizer { config, features, idf, term_ids, ngram_ids })
+        let mut unigram = vec![UNKNOWN; term_ids.len()];
+        for (id, slot) in unigram.iter_mut().enumerate() {
+            if let Some(&f) = ngram_ids.get(&pack(&[id as u32])) {
+                *slot = f;
+            }
+        }
+        let mut longer: Vec<(u64, u32)> = ngram_ids.iter().filter(|(k, _)| **k >> ID_BITS != 0).map(|(k, f)| (*k, *f)).collect();
+        longer.sort_unstable();
+        let ngram_table = NgramTable::new(&longer);
+        Ok(Vectorizer { config, features, idf, term_ids, ngram_table, unigram })
     }
 
     /// Learns the vocabulary and idf from a training corpus.
@@ -193,20 +255,62 @@ impl Vectorizer {
         Ok(())
     }
 
+    /// The id of a normalized term, or UNKNOWN when no feature contains it.
+    #[inline]
+    pub(crate) fn term_id(&self, term: &str) -> u32 {
+        *self.term_ids.get(term).unwrap_or(&UNKNOWN)
+    }
+
     /// Looks up the term ids of an analysis (UNKNOWN for terms outside every feature).
     fn lookup_terms(&self, analysis: &Analysis, out: &mut Vec<u32>) {
         out.clear();
-        out.extend(analysis.terms().iter().map(|t| *self.term_ids.get(analysis.text(t)).unwrap_or(&UNKNOWN)));
+        out.extend(analysis.terms().iter().map(|t| self.term_id(analysis.text(t))));
     }
 
     /// Calls `f(feature, first_term, n_terms)` for every n-gram of the analysis in the vocabulary.
+    #[inline]
     fn for_each_occurrence(&self, term_ids: &[u32], mut f: impl FnMut(u32, usize, usize)) {
         for n in self.config.ngram_min..=self.config.ngram_max {
+            if n == 1 {
+                for (i, &id) in term_ids.iter().enumerate() {
+                    if id != UNKNOWN {
+                        let feature = self.unigram[id as usize];
+                        if feature != UNKNOWN {
+                            f(feature, i, 1);
+                        }
+                    }
+                }
+                continue;
+            }
+            if n == 2 {
+                // Bigrams, the common case, with the key packed inline (same key as `pack`).
+                let key = |a: u32, b: u32| (a as u64 + 1) | ((b as u64 + 1) << ID_BITS);
+                for w in term_ids.windows(2) {
+                    if w[0] != UNKNOWN && w[1] != UNKNOWN {
+                        self.ngram_table.prefetch(key(w[0], w[1]));
+                    }
+                }
+                for (i, w) in term_ids.windows(2).enumerate() {
+                    if w[0] != UNKNOWN && w[1] != UNKNOWN {
+                        if let Some(feature) = self.ngram_table.get(key(w[0], w[1])) {
+                            f(feature, i, 2);
+                        }
+                    }
+                }
+                continue;
+            }
+            // Two passes: start loading every candidate's slot, then look them up, so the
+            // memory latency of the lookups overlaps.
+            for window in term_ids.windows(n) {
+                if !window.contains(&UNKNOWN) {
+                    self.ngram_table.prefetch(pack(window));
+                }
+            }
             for (i, window) in term_ids.windows(n).enumerate() {
                 if window.contains(&UNKNOWN) {
                     continue;
                 }
-                if let Some(&feature) = self.ngram_ids.get(&pack(window)) {
+                if let Some(feature) = self.ngram_table.get(pack(window)) {
                     f(feature, i, n);
                 }
             }
@@ -215,11 +319,29 @@ impl Vectorizer {
 
     /// The tf-idf vector of an analysis, written into `out`.
     pub fn transform(&self, analysis: &Analysis, scratch: &mut VectorScratch, out: &mut SparseVector) {
-        out.clear();
         self.lookup_terms(analysis, &mut scratch.term_ids);
-        scratch.features.clear();
-        let features = &mut scratch.features;
-        self.for_each_occurrence(&scratch.term_ids, |feature, _, _| features.push(feature));
+        self.transform_ids(&scratch.term_ids, &mut scratch.features, out);
+    }
+
+    /// The tf-idf vector of a sequence of term ids (from [`Vectorizer::term_id`]), written into
+    /// `out`; `features` is scratch. The single place where vectors are weighted, so every path
+    /// gives bit-identical values.
+    #[inline]
+    pub(crate) fn transform_ids(&self, term_ids: &[u32], features: &mut Vec<u32>, out: &mut SparseVector) {
+        self.transform_ids_with(term_ids, features, out, |_| {});
+    }
+
+    /// [`Vectorizer::transform_ids`], calling `found(feature)` as each occurrence is found
+    /// (before sorting), e.g. to prefetch the feature's weights.
+    #[inline]
+    pub(crate) fn transform_ids_with(&self, term_ids: &[u32], features: &mut Vec<u32>, out: &mut SparseVector, mut found: impl FnMut(u32)) {
+        out.clear();
+        features.clear();
+        self.for_each_occurrence(term_ids, |feature, _, _| {
+            crate::fasthash::prefetch(&self.idf, feature as usize);
+            found(feature);
+            features.push(feature);
+        });
         features.sort_unstable();
         let mut i = 0;
         while i < features.len() {
@@ -228,8 +350,8 @@ impl Vectorizer {
                 j += 1;
             }
             let count = (j - i) as f64;
-            let tf = if self.config.binary {
-                1.0
+            let tf = if self.config.binary || (j - i == 1 && self.config.sublinear_tf) {
+                1.0 // 1 + ln(1), exactly
             } else if self.config.sublinear_tf {
                 1.0 + count.ln()
             } else {

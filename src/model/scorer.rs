@@ -60,10 +60,23 @@ impl LinearScorer {
         self.weights[f * self.n_classes + c]
     }
 
+    /// Starts loading the weights of feature `f` (a hint; no effect on results).
+    #[inline]
+    pub(crate) fn prefetch_feature(&self, f: usize) {
+        crate::fasthash::prefetch(&self.weights, f * self.n_classes);
+    }
+
     /// Raw class scores (intercept + w·x) into `out` (length n_classes).
     #[inline]
     pub fn raw_scores(&self, x: &SparseVector, out: &mut [f64]) {
         let k = self.n_classes;
+        // Two and three classes (binary, and escalation/de-escalation/neutral) with the row
+        // length known at compile time; the same additions in the same order as the general loop.
+        match k {
+            2 => return self.raw_scores_k::<2>(x, out),
+            3 => return self.raw_scores_k::<3>(x, out),
+            _ => {}
+        }
         out[..k].copy_from_slice(&self.intercepts);
         for (f, v) in x.iter() {
             let f = f as usize;
@@ -75,6 +88,23 @@ impl LinearScorer {
                 *o += w * v;
             }
         }
+    }
+
+    #[inline]
+    fn raw_scores_k<const K: usize>(&self, x: &SparseVector, out: &mut [f64]) {
+        let mut acc = [0.0; K];
+        acc.copy_from_slice(&self.intercepts[..K]);
+        for (f, v) in x.iter() {
+            let f = f as usize;
+            if f >= self.n_features {
+                continue;
+            }
+            let row: &[f64; K] = self.weights[f * K..f * K + K].try_into().expect("K weights");
+            for c in 0..K {
+                acc[c] += row[c] * v;
+            }
+        }
+        out[..K].copy_from_slice(&acc);
     }
 
     /// Class probabilities into `out` (length n_classes); they sum to one.

@@ -230,6 +230,22 @@ impl Analyzer {
         }
     }
 
+    /// Whether negation scopes are marked.
+    #[inline]
+    pub(crate) fn negation_scope(&self) -> bool {
+        self.config.negation_scope
+    }
+
+    /// The stem of a normalized word (the word itself without a stemmer), written into `out`.
+    /// Exactly what [`Analyzer::analyze`] produces for that word outside a negation scope.
+    pub(crate) fn stem_into(&self, lower: &str, out: &mut String) {
+        out.clear();
+        match &self.stemmer {
+            Some(stemmer) => out.push_str(&stemmer.stem(lower)),
+            None => out.push_str(lower),
+        }
+    }
+
     /// Convenience for tests and one-off calls: the normalized terms of `text`.
     pub fn terms_of(&self, text: &str) -> Vec<String> {
         let mut a = Analysis::new();
@@ -239,7 +255,7 @@ impl Analyzer {
 }
 
 /// Lowercases and folds typographic apostrophes and hyphens to their ASCII forms.
-fn normalize(word: &str, out: &mut String) {
+pub(crate) fn normalize(word: &str, out: &mut String) {
     out.clear();
     if word.is_ascii() {
         out.push_str(word);
@@ -257,7 +273,7 @@ fn normalize(word: &str, out: &mut String) {
 }
 
 /// Words that open a negation scope.
-fn is_negator(word: &str) -> bool {
+pub(crate) fn is_negator(word: &str) -> bool {
     matches!(
         word,
         "not" | "no" | "never" | "nor" | "neither" | "nobody" | "nothing" | "none" | "nowhere"

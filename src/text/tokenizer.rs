@@ -20,26 +20,130 @@ pub struct RawToken {
 
 /// Appends the words of `text` to `out` (cleared first). Never panics; allocates only when `out`
 /// must grow.
+///
+/// ASCII fast path: a run of ASCII letters and digits that ends on a byte that cannot join it to
+/// more (anything but `'`, `-`, `.`, `,` or a non-ASCII byte) is a whole word, found with one
+/// table lookup per byte; every other case goes through the general rules in `word_end`.
 pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
     out.clear();
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut pending_break = true;
     while i < bytes.len() {
-        let (c, len) = char_at(text, i);
-        if is_word_char(c) {
-            let end = word_end(text, i);
-            out.push(RawToken { start: i, end, clause_start: pending_break });
+        let b = bytes[i];
+        let class = ASCII_CLASS[b as usize];
+        if class == ALNUM {
+            let start = i;
+            i = alnum_run_end(bytes, i + 1);
+            let end = if i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == JOINER && !ascii_run_ends(bytes, start, i) {
+                word_end(text, start)
+            } else {
+                i
+            };
+            out.push(RawToken { start, end, clause_start: pending_break });
             pending_break = false;
             i = end;
-        } else {
-            if is_clause_punct(c) {
+        } else if class != JOINER {
+            // ASCII separator (JOINER also marks every non-ASCII byte, handled below).
+            if class == CLAUSE {
                 pending_break = true;
             }
-            i += len;
+            i += 1;
+        } else {
+            let (c, len) = char_at(text, i);
+            if is_word_char(c) {
+                let end = word_end(text, i);
+                out.push(RawToken { start: i, end, clause_start: pending_break });
+                pending_break = false;
+                i = end;
+            } else {
+                if is_clause_punct(c) {
+                    pending_break = true;
+                }
+                i += len;
+            }
         }
     }
 }
+
+/// The end of the run of ASCII letters and digits starting at `i`: eight bytes per step.
+#[inline]
+fn alnum_run_end(bytes: &[u8], mut i: usize) -> usize {
+    while i + 8 <= bytes.len() {
+        let x = u64::from_le_bytes(bytes[i..i + 8].try_into().expect("8 bytes"));
+        let stop = not_alnum(x);
+        if stop != 0 {
+            return i + (stop.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == ALNUM {
+        i += 1;
+    }
+    i
+}
+
+/// The high bit of each byte of `x` that is not an ASCII letter or digit.
+#[inline]
+fn not_alnum(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // On the low seven bits no byte carries into the next; bytes >= 0x80 are excluded at the end.
+    let low = x & !HIGH;
+    // High bit set where lo <= byte <= hi.
+    let in_range = |v: u64, lo: u64, hi: u64| v.wrapping_add(ONES * (0x80 - lo)) & !v.wrapping_add(ONES * (0x7f - hi)) & HIGH;
+    let digit = in_range(low, b'0' as u64, b'9' as u64);
+    let letter = in_range(low | (ONES * 0x20), b'a' as u64, b'z' as u64);
+    !(digit | letter) & HIGH | (x & HIGH)
+}
+
+/// Whether the ASCII letters and digits `bytes[start..i]` end the word at `i`, where `bytes[i]`
+/// is a JOINER: the common cases of `word_end`'s rules, decided without decoding. `false` means
+/// "ask `word_end`", not "the word goes on".
+#[inline]
+fn ascii_run_ends(bytes: &[u8], start: usize, i: usize) -> bool {
+    let next = bytes.get(i + 1).copied();
+    match bytes[i] {
+        // Inside a number ("3.5", "1,200") only between digits; "." also in dotted acronyms,
+        // which only a one-letter run can start.
+        b',' | b'.' => {
+            let between_digits = bytes[i - 1].is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit());
+            !between_digits && (bytes[i] == b',' || i - start >= 2)
+        }
+        // Apostrophe and hyphen join only when a word char follows; an ASCII non-alphanumeric
+        // byte (or the end) is not one.
+        b'\'' | b'-' => next.is_none_or(|n| n < 0x80 && !n.is_ascii_alphanumeric()),
+        _ => false,
+    }
+}
+
+/// Byte classes of the ASCII fast path.
+const SEPARATOR: u8 = 0;
+const ALNUM: u8 = 1;
+/// Clause punctuation that cannot join words (`;` `:` `!` `?` brackets, `"`).
+const CLAUSE: u8 = 2;
+/// Bytes that may continue a word or need the general rules: `'` `-` `.` `,` and every byte
+/// >= 0x80 (the start or continuation of a multi-byte char).
+const JOINER: u8 = 3;
+
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [SEPARATOR; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c >= 0x80 || matches!(c, b'\'' | b'-' | b'.' | b',') {
+            JOINER
+        } else if c.is_ascii_alphanumeric() {
+            ALNUM
+        } else if matches!(c, b';' | b':' | b'!' | b'?' | b'(' | b')' | b'[' | b']' | b'"') {
+            CLAUSE
+        } else {
+            SEPARATOR
+        };
+        b += 1;
+    }
+    t
+};
 
 /// Decodes the char starting at byte `i` (which must be a char boundary) and its length.
 #[inline]
@@ -220,6 +324,19 @@ mod tests {
     fn ignores_emoji_and_symbols() {
         assert_eq!(words("🔥🔥 !!! ..."), vec![]);
         assert_eq!(words("peace🕊now").into_iter().map(|t| t.0).collect::<Vec<_>>(), vec!["peace", "now"]);
+    }
+
+    #[test]
+    fn swar_alnum_test_agrees_with_the_table() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                let stop = not_alnum(u64::from_le_bytes(w));
+                let expect = if ASCII_CLASS[b as usize] == ALNUM { 0 } else { 0x80u64 << (8 * pos) };
+                assert_eq!(stop, expect, "byte {b:#x} at {pos}");
+            }
+        }
     }
 
     #[test]

@@ -1,0 +1,80 @@
+//! `LineScorer` writes exactly what `stance score --input-format text --format csv` writes:
+//! same ids, labels, probabilities and error rows, whatever the chunk size and thread count.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use stance::batch::LineScorer;
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stance-batch-parity-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn batch_rows_equal_cli_rows() {
+    let bin = env!("CARGO_BIN_EXE_stance");
+    let model = tmp("nb.model");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stance.csv");
+    let st = Command::new(bin)
+        .args(["train", "--data", data, "--classifier", "nb", "--negation", "--model"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+
+    // Input: the corpus texts, with the awkward cases mixed in.
+    let mut input: Vec<u8> = b"\xEF\xBB\xBFBOM first line, talks resume\n".to_vec();
+    let mut r = csv::Reader::from_path(data).unwrap();
+    for (i, rec) in r.records().enumerate() {
+        let text = rec.unwrap()[1].replace('\n', " ");
+        input.extend_from_slice(text.as_bytes());
+        input.extend_from_slice(match i % 97 {
+            0 => b"\r\n",
+            1 => b"\n\n",
+            2 => b"\n   \t \n",
+            3 => b"\n\xFF\xFEbad bytes\n",
+            4 => b"\n\"quoted, with comma\"\n",
+            _ => b"\n",
+        });
+        if i % 211 == 5 {
+            input.extend(std::iter::repeat_n(b'x', 300));
+            input.push(b'\n');
+        }
+    }
+    input.extend_from_slice(b"last line without newline");
+    let path = tmp("input.txt");
+    std::fs::write(&path, &input).unwrap();
+
+    let pipeline = stance::persist::load(&model).unwrap();
+    for max in [256usize, stance::data::reader::DEFAULT_MAX_RECORD_BYTES] {
+        let out = Command::new(bin)
+            .args(["score", "--input-format", "text", "--max-record-bytes", &max.to_string(), "--model"])
+            .arg(&model)
+            .arg("--input")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let expected = out.stdout;
+        assert!(expected.len() > 1000);
+        for (threads, chunk) in [(1, 1 << 20), (2, 1 << 20), (2, 64), (1, 1000), (3, 4096)] {
+            let mut scorer = LineScorer::new(&pipeline, threads).chunk_bytes(chunk).max_record_bytes(max);
+            let mut got = Vec::new();
+            let mut failures = 0;
+            scorer.score_stream(&input[..], &mut got, |_| failures += 1).unwrap();
+            assert!(failures > 0);
+            if got != expected {
+                let g = String::from_utf8_lossy(&got);
+                let e = String::from_utf8_lossy(&expected);
+                let first = g.lines().zip(e.lines()).position(|(a, b)| a != b);
+                panic!(
+                    "threads {threads}, chunk {chunk}, max {max}: first differing row {first:?}: {:?} vs {:?}",
+                    first.and_then(|i| g.lines().nth(i)),
+                    first.and_then(|i| e.lines().nth(i))
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(model.parent().unwrap());
+}
