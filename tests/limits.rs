@@ -251,3 +251,37 @@ fn reader_line_numbers_stay_right_after_skipped_lines() {
         .collect();
     assert_eq!(got, expected);
 }
+
+/// Absurd numbers on the command line: refused with the range, or handled, never a panic (a
+/// thread count the system cannot start used to panic in `std::thread::scope`; the largest
+/// `--max-record-bytes` overflowed `max + 1`, which read every text line as empty in a release
+/// build and panicked in a debug one).
+#[test]
+fn absurd_flag_values_are_refused_or_handled() {
+    let dir = temp_dir("limits-absurd");
+    let model = train_small(&dir);
+    let text = dir.join("two.txt");
+    std::fs::write(&text, "Talks resumed.\nShelling resumed.\n").unwrap();
+    let csv = dir.join("two.csv");
+    std::fs::write(&csv, "id,text\na,Talks resumed.\nb,Shelling resumed.\n").unwrap();
+    let t = text.to_str().unwrap();
+    let max = usize::MAX.to_string();
+    for (flag, value, needle) in [
+        ("--threads", "0", "--threads must be between 1 and 1024"),
+        ("--threads", "1025", "--threads must be between 1 and 1024"),
+        ("--threads", max.as_str(), "--threads must be between 1 and 1024"),
+        ("--evidence", "101", "--evidence must be at most 100"),
+    ] {
+        let out = stance(&["score", "--model", &model, "--input", t, flag, value]);
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{flag} {value}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"));
+    }
+    for input in [&text, &csv] {
+        let out = stance(&["score", "--model", &model, "--input", input.to_str().unwrap(), "--max-record-bytes", &max]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).contains("2 scored, 0 failed"), "{}", stderr(&out));
+    }
+    let out = stance(&["score", "--model", &model, "--input", t, "--threads", "1024"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

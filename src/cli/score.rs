@@ -16,6 +16,9 @@ use crate::persist;
 use crate::score::progress::Progress;
 use crate::score::{self, resume, IndexBasis, InputSource, InputSpec, Reporter, RowFormat, ScoreOptions, Scorer, StreamOptions, Unit};
 
+/// Most evidence sentences per direction (`--evidence`).
+const MAX_EVIDENCE: usize = 100;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Csv,
@@ -212,8 +215,13 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
     if cmd.max_record_bytes == 0 {
         return Err(StanceError::config("max-record-bytes", "--max-record-bytes must be at least 1"));
     }
+    if cmd.evidence > MAX_EVIDENCE {
+        return Err(StanceError::config("evidence", format!("--evidence must be at most {MAX_EVIDENCE} (each adds 8 CSV columns)")));
+    }
     let threads = match cmd.threads {
-        Some(0) => return Err(StanceError::config("threads", "--threads must be at least 1")),
+        Some(n) if n == 0 || n > score::stream::MAX_THREADS => {
+            return Err(StanceError::config("threads", format!("--threads must be between 1 and {}", score::stream::MAX_THREADS)))
+        }
         Some(n) => n,
         None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };

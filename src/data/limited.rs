@@ -125,7 +125,7 @@ impl Read for LimitedInput {
             return Ok(0);
         }
         let record_bytes = self.delivered.saturating_sub(self.record_start.0);
-        if record_bytes > (self.max + PARSER_BUFFER) as u64 {
+        if record_bytes > self.max.saturating_add(PARSER_BUFFER) as u64 {
             return Err(self.fail(Failure::LongRecord { start_line: self.record_start.1 }));
         }
         let available = self.inner.fill_buf()?;

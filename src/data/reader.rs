@@ -438,7 +438,7 @@ fn read_line_limited(reader: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -
             Some(i) => (&available[..=i], true),
             None => (available, false),
         };
-        let room = (max + 1).saturating_sub(buf.len());
+        let room = max.saturating_add(1).saturating_sub(buf.len());
         buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
         let n = chunk.len();
         reader.consume(n);

@@ -332,7 +332,7 @@ fn read_whole(path: &Path, max: usize, lossy: bool, stats: &InputStats) -> std::
 fn read_limited(input: impl Read, max: usize, lossy: bool, stats: &InputStats) -> std::result::Result<String, ReadFailure> {
     let mut bytes = Vec::new();
     input
-        .take(max as u64 + 1)
+        .take((max as u64).saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| (format!("cannot read the file: {e}"), "Check that the file is readable.".to_string()))?;
     stats.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);

@@ -21,6 +21,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::Result;
 
+/// Most worker threads a stream starts (more are clamped to this; `--threads` refuses them).
+pub const MAX_THREADS: usize = 1024;
+
 /// Sizes of the stream.
 #[derive(Debug, Clone, Copy)]
 pub struct StreamOptions {
@@ -37,7 +40,7 @@ pub struct StreamOptions {
 impl StreamOptions {
     pub fn new(threads: usize) -> Self {
         let threads = threads.max(1);
-        StreamOptions { threads, chunk_items: 256, chunk_bytes: 1 << 20, in_flight: 2 * threads + 2 }
+        StreamOptions { threads, chunk_items: 256, chunk_bytes: 1 << 20, in_flight: threads.saturating_mul(2).saturating_add(2) }
     }
 }
 
@@ -67,8 +70,8 @@ where
     W: Fn(&mut S, Vec<T>) -> R + Sync,
     C: FnMut(u64, R) -> Result<Flow>,
 {
-    let threads = options.threads.max(1);
-    let in_flight = options.in_flight.max(threads + 1);
+    let threads = options.threads.clamp(1, MAX_THREADS);
+    let in_flight = options.in_flight.clamp(threads + 1, 4 * MAX_THREADS);
     let chunk_items = options.chunk_items.max(1);
     let stop = AtomicBool::new(false);
 
@@ -82,8 +85,29 @@ where
         let work_rx = Arc::new(Mutex::new(work_rx));
         let stop = &stop;
 
+        // Workers first: if the system cannot start one, nothing has read the input yet, and the
+        // workers already started end as the work queue closes.
+        for i in 0..threads {
+            let work_rx = Arc::clone(&work_rx);
+            let done_tx = done_tx.clone();
+            let (make_state, work) = (&make_state, &work);
+            let spawned = std::thread::Builder::new().name(format!("score-{i}")).spawn_scoped(scope, move || {
+                let mut state = make_state();
+                loop {
+                    let received = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok((seq, chunk)) = received else { return };
+                    let result = work(&mut state, chunk);
+                    if done_tx.send((seq, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+            if let Err(e) = spawned {
+                return Err(thread_error(threads, e));
+            }
+        }
         // Reader: one chunk per token.
-        let reader = scope.spawn(move || -> Result<()> {
+        let spawned = std::thread::Builder::new().name("score-reader".into()).spawn_scoped(scope, move || -> Result<()> {
             let mut seq = 0u64;
             loop {
                 if token_rx.recv().is_err() || stop.load(Ordering::Relaxed) {
@@ -118,24 +142,8 @@ where
                 }
             }
         });
+        let reader = spawned.map_err(|e| thread_error(threads, e))?;
 
-        // Workers.
-        for _ in 0..threads {
-            let work_rx = Arc::clone(&work_rx);
-            let done_tx = done_tx.clone();
-            let (make_state, work) = (&make_state, &work);
-            scope.spawn(move || {
-                let mut state = make_state();
-                loop {
-                    let received = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                    let Ok((seq, chunk)) = received else { return };
-                    let result = work(&mut state, chunk);
-                    if done_tx.send((seq, result)).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
         drop(done_tx);
         drop(work_rx);
 
@@ -148,6 +156,10 @@ where
         outcome?;
         read
     })
+}
+
+fn thread_error(threads: usize, e: std::io::Error) -> crate::error::StanceError {
+    crate::error::StanceError::config("threads", format!("cannot start the threads to score with {threads} workers: {e}; give fewer --threads"))
 }
 
 fn consume_in_order<R, C>(done_rx: &Receiver<(u64, R)>, token_tx: &std::sync::mpsc::SyncSender<()>, consume: &mut C) -> Result<()>
