@@ -232,18 +232,7 @@ impl CvResult {
             ));
         }
         s.push_str("\nconfusion summed over folds (rows = true label, columns = predicted)\n");
-        s.push_str(&format!("{:<width$}", ""));
-        for l in &self.confusion.labels {
-            s.push_str(&format!("  {:>width$}", l));
-        }
-        s.push('\n');
-        for (l, row) in self.confusion.labels.iter().zip(&self.confusion.matrix) {
-            s.push_str(&format!("{:<width$}", l));
-            for v in row {
-                s.push_str(&format!("  {:>width$}", v));
-            }
-            s.push('\n');
-        }
+        self.confusion.write_table(&mut s, width);
         s.push_str(&format!(
             "\n{} folds in {:.2}s wall ({} threads; fit {:.2}s per fold on average)\n",
             self.k,

@@ -31,6 +31,22 @@ impl Confusion {
     pub fn total(&self) -> u64 {
         self.matrix.iter().flatten().sum()
     }
+
+    /// Appends the matrix as an aligned text table (rows = true label), columns `width` wide.
+    pub fn write_table(&self, s: &mut String, width: usize) {
+        s.push_str(&format!("{:<width$}", ""));
+        for l in &self.labels {
+            s.push_str(&format!("  {:>width$}", l));
+        }
+        s.push('\n');
+        for (l, row) in self.labels.iter().zip(&self.matrix) {
+            s.push_str(&format!("{:<width$}", l));
+            for v in row {
+                s.push_str(&format!("  {:>width$}", v));
+            }
+            s.push('\n');
+        }
+    }
 }
 
 /// Precision, recall, F1 and support of one label.
@@ -92,18 +108,7 @@ impl Metrics {
             s.push_str(&format!("{:<width$}  {:>9.4}  {:>9.4}  {:>9.4}  {:>8}\n", label, m.precision, m.recall, m.f1, m.support));
         }
         s.push_str("\nconfusion (rows = true label, columns = predicted)\n");
-        s.push_str(&format!("{:<width$}", ""));
-        for l in &self.confusion.labels {
-            s.push_str(&format!("  {:>width$}", l));
-        }
-        s.push('\n');
-        for (l, row) in self.confusion.labels.iter().zip(&self.confusion.matrix) {
-            s.push_str(&format!("{:<width$}", l));
-            for v in row {
-                s.push_str(&format!("  {:>width$}", v));
-            }
-            s.push('\n');
-        }
+        self.confusion.write_table(&mut s, width);
         s
     }
 }

@@ -177,18 +177,7 @@ fn skip_plain(bytes: &[u8], mut i: usize) -> usize {
     i.min(n)
 }
 
-/// Decodes the char starting at byte `i` (which must be a char boundary, `i < len`).
-#[inline]
-fn char_at(text: &str, i: usize) -> (char, usize) {
-    let b = text.as_bytes()[i];
-    if b < 0x80 {
-        return (b as char, 1);
-    }
-    match text[i..].chars().next() {
-        Some(c) => (c, c.len_utf8()),
-        None => ('\0', 1),
-    }
-}
+use super::tokenizer::char_at;
 
 #[inline]
 fn is_line_break(c: char) -> bool {

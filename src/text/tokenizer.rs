@@ -147,7 +147,7 @@ static ASCII_CLASS: [u8; 256] = {
 
 /// Decodes the char starting at byte `i` (which must be a char boundary) and its length.
 #[inline]
-fn char_at(text: &str, i: usize) -> (char, usize) {
+pub(crate) fn char_at(text: &str, i: usize) -> (char, usize) {
     let b = text.as_bytes()[i];
     if b < 0x80 {
         return (b as char, 1);
