@@ -65,7 +65,7 @@ fn default_train_then_eval_score_inspect() {
     assert!(rows[0]["p_escalation"].as_f64().is_some());
 
     // The seed articles: their threats come out as escalation, their offers of talks as
-    // de-escalation (datasets/README.md lists the two sentences of article 2 it still gets wrong).
+    // de-escalation (datasets/README.md).
     let expectations: &[(&str, &[(&str, &str)])] = &[
         ("article-1.txt", &[
             ("issued fresh threats to Western powers", "escalation"),
@@ -87,6 +87,8 @@ fn default_train_then_eval_score_inspect() {
             ("We will be ready to do anything to defend our legitimate interests", "escalation"),
             ("would send \"additional messages\"", "escalation"),
             ("firing of a new intermediate-range hypersonic missile", "escalation"),
+            ("The message is that you, I mean the United States", "escalation"),
+            ("this (war) is not what we want", "de-escalation"),
         ]),
     ];
     for (file, checks) in expectations {
