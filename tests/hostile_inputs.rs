@@ -6,17 +6,7 @@ mod common;
 
 use common::{stance, stderr, stdout, temp_dir};
 
-/// A small valid training file to build hostile variants from.
-const GOOD: &str = "text,stance\n\
-Troops shelled the border town overnight.,escalation\n\
-The army mobilised reservists and moved tanks north.,escalation\n\
-Missiles struck the port for a third day.,escalation\n\
-Both sides agreed to a ceasefire in Doha.,de-escalation\n\
-Prisoners were exchanged under Turkish mediation.,de-escalation\n\
-Talks resumed in Geneva after a week's pause.,de-escalation\n\
-The region has a population of four million.,neutral\n\
-The minister took office in 2021.,neutral\n\
-The river forms part of the border.,neutral\n";
+use common::SMALL_CORPUS as GOOD;
 
 fn with_row(row: &str) -> Vec<u8> {
     format!("{GOOD}{row}").into_bytes()

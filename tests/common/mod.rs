@@ -4,6 +4,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A small valid training file (three sentences per stance label) to build hostile variants from.
+pub const SMALL_CORPUS: &str = "text,stance\n\
+Troops shelled the border town overnight.,escalation\n\
+The army mobilised reservists and moved tanks north.,escalation\n\
+Missiles struck the port for a third day.,escalation\n\
+Both sides agreed to a ceasefire in Doha.,de-escalation\n\
+Prisoners were exchanged under Turkish mediation.,de-escalation\n\
+Talks resumed in Geneva after a week's pause.,de-escalation\n\
+The region has a population of four million.,neutral\n\
+The minister took office in 2021.,neutral\n\
+The river forms part of the border.,neutral\n";
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
