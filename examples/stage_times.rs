@@ -30,7 +30,7 @@ fn main() {
     for line in &lines {
         pipeline.predict(line, &mut ws); // warm the word cache
     }
-    let mut run = |name: &str, f: &mut dyn FnMut(&str) -> usize| {
+    let run = |name: &str, f: &mut dyn FnMut(&str) -> usize| {
         let (mut best, mut check) = (f64::MAX, 0usize);
         for _ in 0..5 {
             let t = Instant::now();
