@@ -70,13 +70,16 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
-/// Starts loading `slice[i]` into the cache (a hint: no effect on results; out-of-range `i`
-/// is ignored). Lets the hot loop overlap the memory latency of lookups it knows it will make.
+/// Starts loading `slice[i]` into the cache (a hint: no effect on results; an out-of-range `i`
+/// prefetches the last element). Lets the hot loop overlap the memory latency of lookups it
+/// knows it will make. No branch: callers pass "not found" ids often and unpredictably.
 #[inline(always)]
 pub fn prefetch<T>(slice: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
-    if i < slice.len() {
-        // SAFETY: prefetching is only a hint, and the pointer is in bounds of `slice`.
+    {
+        let i = i.min(slice.len().saturating_sub(1));
+        // SAFETY: prefetching is only a hint and never faults; the offset stays within the
+        // slice (or is 0 for an empty one), so the pointer arithmetic is in bounds.
         unsafe { core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(slice.as_ptr().add(i) as *const i8) };
     }
     #[cfg(not(target_arch = "x86_64"))]

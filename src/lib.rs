@@ -19,6 +19,7 @@ pub mod error;
 pub mod eval;
 pub mod fasthash;
 pub mod fastpath;
+pub(crate) mod kernel;
 pub mod features;
 pub mod model;
 pub mod persist;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, StanceError};
 use crate::fastpath::FastScratch;
+use crate::kernel::{Kernel, KernelScratch};
 use crate::features::{Occurrence, SparseVector, VectorScratch, Vectorizer, VectorizerConfig};
 use crate::model::{fit_scorer, Balance, Decision, DecisionRule, LinearScorer, TrainParams};
 use crate::text::{Analysis, Analyzer, AnalyzerConfig};
@@ -61,6 +62,7 @@ pub struct Workspace {
     pub probabilities: Vec<f64>,
     occurrences: Vec<Occurrence>,
     fast: FastScratch,
+    kernel: KernelScratch,
 }
 
 impl Workspace {
@@ -95,6 +97,8 @@ pub struct Pipeline {
     meta: ModelMeta,
     /// Identity of this model for the workspaces' word caches (clones share it: same content).
     id: u64,
+    /// The model laid out for scoring (`None`: too many features; the reference path scores).
+    kernel: Option<Kernel>,
 }
 
 impl Pipeline {
@@ -114,7 +118,8 @@ impl Pipeline {
         }
         let analyzer = Analyzer::new(meta.config.analyzer.clone());
         let id = NEXT_PIPELINE_ID.fetch_add(1, Ordering::Relaxed);
-        Ok(Pipeline { analyzer, vectorizer, scorer, labels, meta, id })
+        let kernel = Kernel::new(&vectorizer, &scorer);
+        Ok(Pipeline { analyzer, vectorizer, scorer, labels, meta, id, kernel })
     }
 
     /// Stores a tuned decision rule (two-label models only); `None` removes it.
@@ -267,9 +272,18 @@ impl Pipeline {
     /// allocates nothing once the workspace is warm.
     #[inline]
     pub fn predict(&self, text: &str, ws: &mut Workspace) -> usize {
-        ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, Some(&self.scorer), text, &mut ws.vector);
         ws.probabilities.resize(self.labels.len(), 0.0);
-        self.scorer.probabilities(&ws.vector, &mut ws.probabilities);
+        match &self.kernel {
+            Some(kernel) => {
+                let ids = ws.fast.term_ids(self.id, &self.analyzer, &self.vectorizer, text);
+                kernel.raw_scores(&self.vectorizer, ids, &mut ws.kernel, &mut ws.probabilities);
+                self.scorer.apply_link(&mut ws.probabilities);
+            }
+            None => {
+                ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, Some(&self.scorer), text, &mut ws.vector);
+                self.scorer.probabilities(&ws.vector, &mut ws.probabilities);
+            }
+        }
         argmax(&ws.probabilities)
     }
 

@@ -11,7 +11,9 @@
 //! - term ids of the fast path == reference ids;
 //! - sparse vectors of `Pipeline::vectorize` and `Pipeline::vectorize_fast` == reference vector,
 //!   indices equal and values equal to the bit;
-//! - `Pipeline::predict` probabilities == the scorer applied to the reference vector, to the bit.
+//! - `Pipeline::predict` probabilities == the same weighting and linear scores computed plainly
+//!   in the order the features first occur, to the bit; and within 1e-12 of the scorer applied to
+//!   the reference vector (which adds in feature-id order), with the same label.
 
 #[path = "reference/tokenizer.rs"]
 mod reference_tokenizer;
@@ -20,7 +22,7 @@ use std::collections::HashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use stance::features::{DocFreq, Norm, SparseVector, VectorizerConfig};
-use stance::model::{ClassifierKind, TrainParams};
+use stance::model::{ClassifierKind, LinearScorer, TrainParams};
 use stance::pipeline::DataSource;
 use stance::text::tokenizer::tokenize_into;
 use stance::text::{AnalyzerConfig, StemLanguage};
@@ -165,6 +167,57 @@ impl ReferenceVectorizer {
     }
 }
 
+impl ReferenceVectorizer {
+    /// Probabilities as `Pipeline::predict` defines them: the weighting and normalization of
+    /// `vector`, but the terms added up in the order the features first occur (n-gram sizes in
+    /// turn, each left to right).
+    fn probabilities(&self, terms: &[String], scorer: &LinearScorer) -> Vec<f64> {
+        let mut order: Vec<u32> = Vec::new();
+        let mut counts: HashMap<u32, usize> = HashMap::new();
+        for n in self.config.ngram_min..=self.config.ngram_max {
+            for w in terms.windows(n) {
+                if let Some(&f) = self.features.get(&w.join(" ")) {
+                    let c = counts.entry(f).or_default();
+                    if *c == 0 {
+                        order.push(f);
+                    }
+                    *c += 1;
+                }
+            }
+        }
+        let mut values: Vec<f64> = order
+            .iter()
+            .map(|f| {
+                let c = counts[f] as f64;
+                let tf = if self.config.binary {
+                    1.0
+                } else if self.config.sublinear_tf {
+                    1.0 + c.ln()
+                } else {
+                    c
+                };
+                tf * self.idf[*f as usize]
+            })
+            .collect();
+        let total = match self.config.norm {
+            Norm::None => 0.0,
+            Norm::L2 => values.iter().map(|x| x * x).sum::<f64>().sqrt(),
+            Norm::L1 => values.iter().map(|x| x.abs()).sum::<f64>(),
+        };
+        if total > 0.0 {
+            values.iter_mut().for_each(|x| *x /= total);
+        }
+        let mut scores = scorer.intercepts().to_vec();
+        for (f, v) in order.iter().zip(&values) {
+            for (c, s) in scores.iter_mut().enumerate() {
+                *s += scorer.weight(*f as usize, c) * v;
+            }
+        }
+        scorer.apply_link(&mut scores);
+        scores
+    }
+}
+
 fn same_vector(a: &SparseVector, b: &SparseVector) -> bool {
     a.indices == b.indices && a.values.len() == b.values.len() && a.values.iter().zip(&b.values).all(|(x, y)| x.to_bits() == y.to_bits())
 }
@@ -184,7 +237,14 @@ fn fast_tokenizer_matches_the_reference_tokenizer() {
 }
 
 fn check(config: PipelineConfig) {
+    check_with_labels(config, |label, _| label.to_string());
+}
+
+/// [`check`] with the corpus' stance labels renamed (two labels, or more than three, exercise
+/// the scorer's other row widths).
+fn check_with_labels(config: PipelineConfig, relabel: impl Fn(&str, usize) -> String) {
     let (train, labels) = stance_texts();
+    let labels: Vec<String> = labels.iter().enumerate().map(|(row, l)| relabel(l, row)).collect();
     let source = DataSource { path: "datasets/stance.csv".into(), text_col: "text".into(), label_col: "stance".into(), trained_at: None };
     let pipeline = Pipeline::fit(&config, &train, &labels, &source).unwrap();
     let stemmer = match config.analyzer.stem {
@@ -219,10 +279,13 @@ fn check(config: PipelineConfig) {
             let expected = reference.vector(&terms);
             pipeline.vectorize(text, &mut ws);
             assert!(same_vector(&ws.vector, &expected), "reference path vector differs for {text:?}");
-            let label = pipeline.predict(text, &mut ws_fast);
+            pipeline.vectorize_fast(text, &mut ws_fast);
             assert!(same_vector(&ws_fast.vector, &expected), "fast path vector differs for {text:?}");
+            let label = pipeline.predict(text, &mut ws_fast);
+            let exact = reference.probabilities(&terms, pipeline.scorer());
+            assert!(exact.iter().zip(&ws_fast.probabilities).all(|(a, b)| a.to_bits() == b.to_bits()), "probabilities differ for {text:?}: {exact:?} vs {:?}", ws_fast.probabilities);
             pipeline.scorer().probabilities(&expected, &mut probs);
-            assert!(probs.iter().zip(&ws_fast.probabilities).all(|(a, b)| a.to_bits() == b.to_bits()), "probabilities differ for {text:?}");
+            assert!(probs.iter().zip(&exact).all(|(a, b)| (a - b).abs() < 1e-12), "summation order moved probabilities for {text:?}");
             assert_eq!(label, stance::pipeline::argmax(&probs));
             if pass == 0 && !expected.is_empty() {
                 nonempty += 1;
@@ -248,6 +311,17 @@ fn fast_path_matches_reference_with_default_settings() {
 #[test]
 fn fast_path_matches_reference_with_negation_and_trigrams() {
     check(config(StemLanguage::English, true, (1, 3)));
+}
+
+#[test]
+fn fast_path_matches_reference_with_two_labels() {
+    check_with_labels(config(StemLanguage::English, false, (1, 2)), |l, _| if l == "escalation" { "up".into() } else { "other".into() });
+}
+
+#[test]
+fn fast_path_matches_reference_with_six_labels() {
+    // Stance crossed with the parity of the row number: 6 labels, rows of 6 weights.
+    check_with_labels(config(StemLanguage::English, false, (1, 2)), |l, row| format!("{l}-{}", row % 2));
 }
 
 #[test]

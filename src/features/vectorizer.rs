@@ -240,6 +240,30 @@ impl Vectorizer {
         self.features.len()
     }
 
+    /// `unigram_features()[term id]`: the feature of that term alone, or UNKNOWN.
+    pub(crate) fn unigram_features(&self) -> &[u32] {
+        &self.unigram
+    }
+
+    /// Every n-gram feature with exactly `n >= 2` terms: (packed term ids, feature).
+    pub(crate) fn ngram_entries(&self, n: usize) -> Vec<(u64, u32)> {
+        let terms = |key: u64| (64 - key.leading_zeros()).div_ceil(ID_BITS) as usize;
+        self.ngram_table.slots.iter().filter(|(key, _)| *key != 0 && terms(*key) == n).copied().collect()
+    }
+
+    /// Calls `f(feature)` for every n-gram of exactly `n >= 2` terms of `term_ids` in the
+    /// vocabulary, left to right.
+    #[inline]
+    pub(crate) fn for_each_ngram(&self, term_ids: &[u32], n: usize, mut f: impl FnMut(u32)) {
+        for window in term_ids.windows(n) {
+            if !window.contains(&UNKNOWN) {
+                if let Some(feature) = self.ngram_table.get(pack(window)) {
+                    f(feature);
+                }
+            }
+        }
+    }
+
     /// Multiplies each feature's weight (its idf) by `scale[f]`. The scale applies before
     /// normalization, exactly like idf, so a per-feature multiplier learnt at training time (NB
     /// log-count ratios) is saved in the model file as part of the idf vector.
@@ -349,16 +373,8 @@ impl Vectorizer {
             while j < features.len() && features[j] == features[i] {
                 j += 1;
             }
-            let count = (j - i) as f64;
-            let tf = if self.config.binary || (j - i == 1 && self.config.sublinear_tf) {
-                1.0 // 1 + ln(1), exactly
-            } else if self.config.sublinear_tf {
-                1.0 + count.ln()
-            } else {
-                count
-            };
             out.indices.push(features[i]);
-            out.values.push(tf * self.idf[features[i] as usize]);
+            out.values.push(term_weight(&self.config, j - i) * self.idf[features[i] as usize]);
             i = j;
         }
         normalize(self.config.norm, &mut out.values);
@@ -380,7 +396,21 @@ pub fn smooth_idf(n_docs: usize, df: usize) -> f64 {
     ((1.0 + n_docs as f64) / (1.0 + df as f64)).ln() + 1.0
 }
 
-fn normalize(norm: Norm, values: &mut [f64]) {
+/// The tf part of a feature's weight, for a feature seen `count` times in the text.
+#[inline]
+pub(crate) fn term_weight(config: &VectorizerConfig, count: usize) -> f64 {
+    if config.binary || (count == 1 && config.sublinear_tf) {
+        1.0 // 1 + ln(1), exactly
+    } else if config.sublinear_tf {
+        1.0 + (count as f64).ln()
+    } else {
+        count as f64
+    }
+}
+
+/// Divides `values` by their L2 or L1 norm (left alone when it is zero).
+#[inline]
+pub(crate) fn normalize(norm: Norm, values: &mut [f64]) {
     let total = match norm {
         Norm::None => return,
         Norm::L2 => values.iter().map(|v| v * v).sum::<f64>().sqrt(),

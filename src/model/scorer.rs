@@ -111,6 +111,12 @@ impl LinearScorer {
     #[inline]
     pub fn probabilities(&self, x: &SparseVector, out: &mut [f64]) {
         self.raw_scores(x, out);
+        self.apply_link(out);
+    }
+
+    /// Turns raw class scores (length n_classes) into probabilities in place, by the link.
+    #[inline]
+    pub fn apply_link(&self, out: &mut [f64]) {
         let out = &mut out[..self.n_classes];
         match self.link {
             Link::Softmax => softmax_in_place(out),

@@ -1,0 +1,371 @@
+//! The scoring kernel: a text's term ids -> class probabilities, without building its sparse
+//! vector.
+//!
+//! Why it exists: once words became term ids cheaply ([`crate::fastpath`]), most of the time went
+//! into the vectorizer: sorting each sentence's ~35 feature occurrences (branches that the CPU
+//! cannot predict), probing a half-full hash table per bigram, and reading idf and the class
+//! weights of every feature from two arrays. The kernel
+//! - finds unigram features by table and bigram features in a bucketed table (four slots in one
+//!   32-byte line, compared without branches; a full bucket spills to the next, which is rare);
+//! - folds repeated features with a per-workspace stamp per feature instead of sorting;
+//! - keeps each feature's idf and class weights together in one 32-byte record.
+//!
+//! It computes the weighting, normalization and linear scores of `Vectorizer::transform` and
+//! `LinearScorer::probabilities` with the same formulas, but adds the terms up in the order the
+//! features first occur (unigrams, then bigrams, then trigrams, each left to right) rather than
+//! in feature-id order. Floating-point addition is not associative, so its probabilities agree
+//! with the reference path to about 1e-15, not to the bit (`tests/parity.rs` bounds the
+//! difference and checks the labels); every prediction goes through this one kernel, so scores
+//! are the same wherever and however often a text is scored.
+
+use crate::features::vectorizer::{normalize, term_weight, UNKNOWN};
+use crate::features::Vectorizer;
+use crate::model::LinearScorer;
+
+/// Feature ids take the low bits of a bigram slot, the packed pair of term ids the high 42.
+const FEATURE_BITS: u32 = 22;
+const FEATURE_MASK: u64 = (1 << FEATURE_BITS) - 1;
+/// Most features the kernel can address (larger models use the reference path).
+pub(crate) const MAX_FEATURES: usize = 1 << FEATURE_BITS;
+
+/// Four values sharing one aligned 32-byte line.
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Lane([f64; 4]);
+
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Bucket([u64; 4]);
+
+/// Packed bigram key -> feature. Slots fill in order, so a bucket whose last slot is empty ends
+/// the search.
+#[derive(Debug, Clone)]
+struct BigramTable {
+    buckets: Vec<Bucket>,
+    mask: usize,
+}
+
+#[inline]
+fn bucket_of(key: u64) -> usize {
+    let h = key.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 29) as usize
+}
+
+impl BigramTable {
+    fn new(entries: &[(u64, u32)]) -> Self {
+        // About 1.2 keys per bucket at most: few buckets overflow (under 1%), and the table is
+        // half the size of one with a bucket per key.
+        let n = (entries.len() * 5 / 6).next_power_of_two().max(4);
+        let mut table = BigramTable {
+            buckets: vec![Bucket::default(); n],
+            mask: n - 1,
+        };
+        for &(key, feature) in entries {
+            let mut b = bucket_of(key) & table.mask;
+            loop {
+                if let Some(slot) = table.buckets[b].0.iter_mut().find(|s| **s == 0) {
+                    *slot = key << FEATURE_BITS | feature as u64;
+                    break;
+                }
+                b = (b + 1) & table.mask;
+            }
+        }
+        table
+    }
+
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        crate::fasthash::prefetch(&self.buckets, bucket_of(key) & self.mask);
+    }
+
+    /// The feature of `key`, or UNKNOWN. A key holding an UNKNOWN term id never matches: its
+    /// low 21 bits are 0 or it has bits above the 42 a real key uses.
+    #[inline]
+    fn get(&self, key: u64) -> u32 {
+        let mut b = bucket_of(key) & self.mask;
+        loop {
+            let slots = &self.buckets[b].0;
+            let mut found = UNKNOWN;
+            for &s in slots {
+                found = if s >> FEATURE_BITS == key {
+                    (s & FEATURE_MASK) as u32
+                } else {
+                    found
+                };
+            }
+            if found != UNKNOWN || slots[3] == 0 {
+                return found;
+            }
+            b = (b + 1) & self.mask;
+        }
+    }
+}
+
+/// A fitted model laid out for scoring (built from the vectorizer and scorer when a pipeline is
+/// assembled; nothing of it is saved).
+#[derive(Debug, Clone)]
+pub(crate) struct Kernel {
+    classes: usize,
+    /// Lanes per feature record: idf, then the class weights, padded to whole lanes.
+    lanes_per_feature: usize,
+    records: Vec<Lane>,
+    intercepts: Vec<f64>,
+    /// Term id -> its unigram feature (UNKNOWN: none), when unigrams are features.
+    unigram: Option<Vec<u32>>,
+    bigrams: Option<BigramTable>,
+    /// Model feature id -> kernel feature id, kept when trigrams are features (they are looked
+    /// up in the vectorizer's own table).
+    trigrams: Option<Vec<u32>>,
+}
+
+/// Per-worker buffers of the kernel (inside [`crate::Workspace`]).
+#[derive(Debug, Default)]
+pub(crate) struct KernelScratch {
+    /// Open-addressing set of this call's distinct features: (call number << 32) | feature.
+    /// Sized to the text, so for a sentence it stays in the L1 cache; entries of earlier calls
+    /// are stale by their call number and need no clearing.
+    seen: Vec<u64>,
+    /// Position among the call's distinct features of the feature in the same slot of `seen`.
+    seen_at: Vec<u32>,
+    call: u32,
+    features: Vec<u32>,
+    counts: Vec<u32>,
+    values: Vec<f64>,
+}
+
+impl KernelScratch {
+    /// Starts a call with `occurrences` feature occurrences: a fresh call number, and a set
+    /// with at least 8 slots per occurrence. Returns the call number and the set's mask.
+    #[inline]
+    fn begin(&mut self, occurrences: usize) -> (u64, usize) {
+        let size = (occurrences * 8).next_power_of_two().max(256);
+        if self.seen.len() < size {
+            self.seen.resize(size, 0);
+            self.seen_at.resize(size, 0);
+        }
+        self.call = self.call.wrapping_add(1);
+        if self.call == 0 {
+            self.seen.iter_mut().for_each(|s| *s = 0);
+            self.call = 1;
+        }
+        (self.call as u64, size - 1)
+    }
+}
+
+impl Kernel {
+    /// The kernel of a model, or `None` when it has more features than a bigram slot can name
+    /// (such models are scored by the reference path).
+    pub(crate) fn new(vectorizer: &Vectorizer, scorer: &LinearScorer) -> Option<Kernel> {
+        let n_features = vectorizer.n_features();
+        let classes = scorer.n_classes();
+        if n_features >= MAX_FEATURES || scorer.n_features() != n_features {
+            return None;
+        }
+        // The kernel numbers features commonest first (lowest idf), so the records that most
+        // texts use share cache lines; the model's own ids never leave the kernel.
+        let idf = vectorizer.idf();
+        let mut order: Vec<u32> = (0..n_features as u32).collect();
+        order.sort_by(|&a, &b| idf[a as usize].total_cmp(&idf[b as usize]).then(a.cmp(&b)));
+        let mut internal = vec![0u32; n_features];
+        for (rank, &f) in order.iter().enumerate() {
+            internal[f as usize] = rank as u32;
+        }
+        let to_internal = |f: u32| {
+            if f == UNKNOWN {
+                UNKNOWN
+            } else {
+                internal[f as usize]
+            }
+        };
+        let lanes_per_feature = (classes + 1).div_ceil(4);
+        let mut records = vec![Lane::default(); n_features * lanes_per_feature];
+        for (rank, &f) in order.iter().enumerate() {
+            let f = f as usize;
+            let record = &mut records[rank * lanes_per_feature..(rank + 1) * lanes_per_feature];
+            let mut put = |j: usize, v: f64| record[j / 4].0[j % 4] = v;
+            put(0, vectorizer.idf()[f]);
+            for c in 0..classes {
+                put(1 + c, scorer.weight(f, c));
+            }
+        }
+        let config = vectorizer.config();
+        let has = |n: usize| config.ngram_min <= n && n <= config.ngram_max;
+        Some(Kernel {
+            classes,
+            lanes_per_feature,
+            records,
+            intercepts: scorer.intercepts().to_vec(),
+            unigram: has(1).then(|| {
+                vectorizer
+                    .unigram_features()
+                    .iter()
+                    .map(|&f| to_internal(f))
+                    .collect()
+            }),
+            bigrams: has(2).then(|| {
+                let entries: Vec<(u64, u32)> = vectorizer
+                    .ngram_entries(2)
+                    .into_iter()
+                    .map(|(key, f)| (key, to_internal(f)))
+                    .collect();
+                BigramTable::new(&entries)
+            }),
+            trigrams: has(3).then_some(internal),
+        })
+    }
+
+    #[inline]
+    fn prefetch_record(&self, feature: u32) {
+        crate::fasthash::prefetch(&self.records, feature as usize * self.lanes_per_feature);
+    }
+
+    /// Raw class scores (intercept + w·x, x the text's tf-idf vector) of the text whose term ids
+    /// are `ids`, into `out` (length: classes).
+    pub(crate) fn raw_scores(
+        &self,
+        vectorizer: &Vectorizer,
+        ids: &[u32],
+        s: &mut KernelScratch,
+        out: &mut [f64],
+    ) {
+        // Every feature occurrence: unigrams, bigrams, trigrams, each left to right.
+        let most = ids.len() * 3;
+        if s.features.len() < most {
+            s.features.resize(most, 0);
+        }
+        let found = &mut s.features[..most];
+        let prefetch = |f: u32| self.prefetch_record(f);
+        let mut n = 0;
+        if let Some(unigram) = &self.unigram {
+            for &id in ids {
+                let f = unigram.get(id as usize).copied().unwrap_or(UNKNOWN);
+                prefetch(f);
+                found[n] = f;
+                n += (f != UNKNOWN) as usize;
+            }
+        }
+        if let Some(bigrams) = &self.bigrams {
+            let key = |a: u32, b: u32| (a as u64 + 1) | ((b as u64 + 1) << 21);
+            for w in ids.windows(2) {
+                bigrams.prefetch(key(w[0], w[1]));
+            }
+            for w in ids.windows(2) {
+                let f = bigrams.get(key(w[0], w[1]));
+                prefetch(f);
+                found[n] = f;
+                n += (f != UNKNOWN) as usize;
+            }
+        }
+        if let Some(internal) = &self.trigrams {
+            vectorizer.for_each_ngram(ids, 3, |f| {
+                found[n] = internal[f as usize];
+                n += 1;
+            });
+        }
+        // Fold repeats: the first occurrence of a feature takes the next position, later ones
+        // count there.
+        if s.counts.len() < n {
+            s.counts.resize(n, 0);
+            s.values.resize(n, 0.0);
+        }
+        let (call, mask) = s.begin(n);
+        let mut distinct = 0usize;
+        for i in 0..n {
+            let f = s.features[i];
+            let key = call << 32 | f as u64;
+            let mut j = (f as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as usize >> 40 & mask;
+            loop {
+                let slot = s.seen[j];
+                if slot == key {
+                    s.counts[s.seen_at[j] as usize] += 1;
+                    break;
+                }
+                if slot >> 32 != call {
+                    s.seen[j] = key;
+                    s.seen_at[j] = distinct as u32;
+                    s.features[distinct] = f;
+                    s.counts[distinct] = 1;
+                    distinct += 1;
+                    break;
+                }
+                j = (j + 1) & mask;
+            }
+        }
+        let config = vectorizer.config();
+        let features = &s.features[..distinct];
+        let values = &mut s.values[..distinct];
+        for ((v, &f), &count) in values.iter_mut().zip(features).zip(&s.counts[..distinct]) {
+            *v = term_weight(config, count as usize)
+                * self.records[f as usize * self.lanes_per_feature].0[0];
+        }
+        normalize(config.norm, values);
+        match self.classes {
+            2 => self.dot::<2>(features, values, out),
+            3 => self.dot::<3>(features, values, out),
+            _ => self.dot_any(features, values, out),
+        }
+    }
+
+    #[inline]
+    fn dot<const K: usize>(&self, features: &[u32], values: &[f64], out: &mut [f64]) {
+        let mut acc = [0.0; K];
+        acc.copy_from_slice(&self.intercepts[..K]);
+        for (&f, &v) in features.iter().zip(values) {
+            let record = &self.records[f as usize].0;
+            for c in 0..K {
+                acc[c] += record[1 + c] * v;
+            }
+        }
+        out[..K].copy_from_slice(&acc);
+    }
+
+    fn dot_any(&self, features: &[u32], values: &[f64], out: &mut [f64]) {
+        let k = self.classes;
+        out[..k].copy_from_slice(&self.intercepts);
+        for (&f, &v) in features.iter().zip(values) {
+            let record = &self.records
+                [f as usize * self.lanes_per_feature..(f as usize + 1) * self.lanes_per_feature];
+            for (c, o) in out[..k].iter_mut().enumerate() {
+                *o += record[(1 + c) / 4].0[(1 + c) % 4] * v;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::util::SplitMix64;
+
+    fn random_key(rng: &mut SplitMix64) -> u64 {
+        let a = rng.below((1 << 21) - 2) + 1;
+        let b = rng.below((1 << 21) - 2) + 1;
+        a | b << 21
+    }
+
+    #[test]
+    fn bigram_table_finds_every_key_and_no_other_even_past_full_buckets() {
+        let mut rng = SplitMix64::new(7);
+        let entries: Vec<(u64, u32)> = (0..20_000).map(|f| (random_key(&mut rng), f)).collect();
+        let mut keys: std::collections::HashSet<u64> = entries.iter().map(|e| e.0).collect();
+        let table = BigramTable::new(&entries);
+        // At 1.2 keys per bucket some buckets overflow into the next: the spill path is exercised.
+        let full = table.buckets.iter().filter(|b| b.0[3] != 0).count();
+        assert!(full > 50, "only {full} full buckets");
+        for &(key, f) in &entries {
+            if keys.remove(&key) {
+                assert_eq!(table.get(key), f, "key {key:x}");
+            }
+        }
+        for _ in 0..20_000 {
+            let key = random_key(&mut rng);
+            if !entries.iter().any(|e| e.0 == key) {
+                assert_eq!(table.get(key), UNKNOWN);
+            }
+        }
+        // Keys built from an UNKNOWN term id never match.
+        let unknown = UNKNOWN as u64 + 1;
+        assert_eq!(table.get(unknown | 5 << 21), UNKNOWN);
+        assert_eq!(table.get(5 | unknown << 21), UNKNOWN);
+    }
+}
