@@ -114,9 +114,13 @@ impl WordCache {
         let tag = tag_of(hash);
         let len = key.bytes.len() as u32;
         let mut i = hash as usize & mask;
+        let inline = key.bytes.len() <= INLINE;
         loop {
             let s = self.slots.get(i)?; // no slots yet: nothing cached
-            if s.tag == tag && s.len == len && self.same_key(s, key) {
+            // Short keys (nearly all) compare whole in one branch; `&`, not `&&`, so there is
+            // one branch to predict instead of three.
+            let hit = if inline { (s.lo == key.lo) & (s.hi == key.hi) & (s.len == len) } else { s.tag == tag && s.len == len && self.same_key(s, key) };
+            if hit {
                 let neg = s.neg_term & !NEGATOR_BIT;
                 return Some(WordEntry {
                     term: s.term,
@@ -243,6 +247,7 @@ pub(crate) struct FastScratch {
     features: Vec<u32>,
     lower: String,
     stem: String,
+    padded: Vec<u8>,
 }
 
 impl FastScratch {
@@ -256,10 +261,19 @@ impl FastScratch {
         tokenize_into(text, &mut self.raw);
         let bytes = text.as_bytes();
         // Pass 1: the cache key and hash of every ASCII word, starting to load its slot, so the
-        // memory latency of the lookups overlaps instead of adding up.
+        // memory latency of the lookups overlaps instead of adding up. Keys take 16-byte loads:
+        // a text shorter than that is copied with zero padding first.
+        let keyed: &[u8] = if bytes.len() >= INLINE {
+            bytes
+        } else {
+            self.padded.clear();
+            self.padded.extend_from_slice(bytes);
+            self.padded.resize(INLINE, 0);
+            &self.padded
+        };
         self.keys.clear();
         for raw in &self.raw {
-            let (key, ascii) = ascii_key(bytes, raw.start, &bytes[raw.start..raw.end]);
+            let (key, ascii) = ascii_key(keyed, raw.start, &bytes[raw.start..raw.end]);
             let hash = if ascii { key.hash() } else { 0 };
             if ascii {
                 self.cache.prefetch(hash);
@@ -321,29 +335,33 @@ impl FastScratch {
     }
 }
 
+/// `KEY_MASKS[n]`: the bits of the first `n` bytes of a 16-byte little-endian (lo, hi) pair
+/// (a table, not a branch on the length, which the CPU cannot predict).
+static KEY_MASKS: [(u64, u64); INLINE + 1] = {
+    let mut t = [(0u64, 0u64); INLINE + 1];
+    let mut n = 1;
+    while n <= INLINE {
+        t[n] = if n < 8 { ((1u64 << (8 * n)) - 1, 0) } else if n == 8 { (!0, 0) } else if n < 16 { (!0, (1u64 << (8 * (n - 8))) - 1) } else { (!0, !0) };
+        n += 1;
+    }
+    t
+};
+
 /// The cache key of an ASCII word, lowercased; `ascii` false when the word has other bytes
-/// (then the key is not meaningful). `text[start..]` begins with `word`.
+/// (then the key is not meaningful). `text[start..]` begins with `word`; `text` has at least
+/// [`INLINE`] bytes. The 16 bytes are loaded from `start`, or, near the end of the text, from
+/// the last 16 bytes and shifted into place (a select, not a branch).
 #[inline]
 fn ascii_key<'a>(text: &[u8], start: usize, word: &'a [u8]) -> (Key<'a>, bool) {
     let n = word.len();
     if n > INLINE {
         return (Key::new(word), false);
     }
-    // Two 8-byte loads straight from the text when it has the room, else via a padded copy.
-    let (lo, hi) = if start + INLINE <= text.len() {
-        let b = &text[start..start + INLINE];
-        (u64::from_le_bytes(b[..8].try_into().expect("8")), u64::from_le_bytes(b[8..].try_into().expect("8")))
-    } else {
-        let mut buf = [0u8; INLINE];
-        buf[..n].copy_from_slice(word);
-        (u64::from_le_bytes(buf[..8].try_into().expect("8")), u64::from_le_bytes(buf[8..].try_into().expect("8")))
-    };
-    let (lo_mask, hi_mask) = match n {
-        0..=7 => ((1u64 << (8 * n)) - 1, 0),
-        8 => (!0, 0),
-        9..=15 => (!0, (1u64 << (8 * (n - 8))) - 1),
-        _ => (!0, !0),
-    };
+    let at = start.min(text.len() - INLINE);
+    let b = &text[at..at + INLINE];
+    let pair = u128::from_le_bytes(b.try_into().expect("16")) >> (8 * (start - at));
+    let (lo, hi) = (pair as u64, (pair >> 64) as u64);
+    let (lo_mask, hi_mask) = KEY_MASKS[n];
     let (lo, hi) = (lo & lo_mask, hi & hi_mask);
     let ascii = (lo | hi) & 0x8080_8080_8080_8080 == 0;
     (Key::from_words(lower_word(lo), lower_word(hi), word), ascii)

@@ -18,7 +18,8 @@
 //! difference and checks the labels); every prediction goes through this one kernel, so scores
 //! are the same wherever and however often a text is scored.
 
-use crate::features::vectorizer::{normalize, term_weight, UNKNOWN};
+use crate::features::vectorizer::{term_weight, UNKNOWN};
+use crate::features::Norm;
 use crate::features::Vectorizer;
 use crate::model::LinearScorer;
 
@@ -129,6 +130,8 @@ pub(crate) struct KernelScratch {
     seen_at: Vec<u32>,
     call: u32,
     features: Vec<u32>,
+    /// Packed bigram key ending at each term.
+    keys: Vec<u64>,
     counts: Vec<u32>,
     values: Vec<f64>,
 }
@@ -228,30 +231,36 @@ impl Kernel {
         s: &mut KernelScratch,
         out: &mut [f64],
     ) {
-        // Every feature occurrence: unigrams, bigrams, trigrams, each left to right.
+        // Every feature occurrence: unigrams, bigrams, trigrams, each left to right. One loop
+        // finds the unigrams and starts loading the bigrams' buckets; the next probes them.
         let most = ids.len() * 3;
         if s.features.len() < most {
             s.features.resize(most, 0);
         }
+        if s.keys.len() < ids.len() {
+            s.keys.resize(ids.len(), 0);
+        }
         let found = &mut s.features[..most];
-        let prefetch = |f: u32| self.prefetch_record(f);
+        let keys = &mut s.keys[..ids.len()];
         let mut n = 0;
-        if let Some(unigram) = &self.unigram {
-            for &id in ids {
+        let mut prev = UNKNOWN;
+        for (&id, key) in ids.iter().zip(keys.iter_mut()) {
+            if let Some(unigram) = &self.unigram {
                 let f = unigram.get(id as usize).copied().unwrap_or(UNKNOWN);
-                prefetch(f);
+                self.prefetch_record(f);
                 found[n] = f;
                 n += (f != UNKNOWN) as usize;
             }
+            if let Some(bigrams) = &self.bigrams {
+                *key = (prev as u64 + 1) | ((id as u64 + 1) << 21);
+                bigrams.prefetch(*key);
+            }
+            prev = id;
         }
         if let Some(bigrams) = &self.bigrams {
-            let key = |a: u32, b: u32| (a as u64 + 1) | ((b as u64 + 1) << 21);
-            for w in ids.windows(2) {
-                bigrams.prefetch(key(w[0], w[1]));
-            }
-            for w in ids.windows(2) {
-                let f = bigrams.get(key(w[0], w[1]));
-                prefetch(f);
+            for &key in keys.iter().skip(1) {
+                let f = bigrams.get(key);
+                self.prefetch_record(f);
                 found[n] = f;
                 n += (f != UNKNOWN) as usize;
             }
@@ -263,13 +272,18 @@ impl Kernel {
             });
         }
         // Fold repeats: the first occurrence of a feature takes the next position, later ones
-        // count there.
+        // count there. The tf-idf value is set on the way (and the sum of squares kept, for the
+        // usual case of no repeats).
         if s.counts.len() < n {
             s.counts.resize(n, 0);
             s.values.resize(n, 0.0);
         }
+        let config = vectorizer.config();
+        let once = term_weight(config, 1);
         let (call, mask) = s.begin(n);
         let mut distinct = 0usize;
+        let mut squares = 0.0;
+        let mut repeated = false;
         for i in 0..n {
             let f = s.features[i];
             let key = call << 32 | f as u64;
@@ -277,40 +291,56 @@ impl Kernel {
             loop {
                 let slot = s.seen[j];
                 if slot == key {
-                    s.counts[s.seen_at[j] as usize] += 1;
+                    let at = s.seen_at[j] as usize;
+                    s.counts[at] += 1;
+                    s.values[at] = term_weight(config, s.counts[at] as usize) * self.idf(f);
+                    repeated = true;
                     break;
                 }
                 if slot >> 32 != call {
+                    let v = once * self.idf(f);
                     s.seen[j] = key;
                     s.seen_at[j] = distinct as u32;
                     s.features[distinct] = f;
                     s.counts[distinct] = 1;
+                    s.values[distinct] = v;
+                    squares += v * v;
                     distinct += 1;
                     break;
                 }
                 j = (j + 1) & mask;
             }
         }
-        let config = vectorizer.config();
         let features = &s.features[..distinct];
-        let values = &mut s.values[..distinct];
-        for ((v, &f), &count) in values.iter_mut().zip(features).zip(&s.counts[..distinct]) {
-            *v = term_weight(config, count as usize)
-                * self.records[f as usize * self.lanes_per_feature].0[0];
-        }
-        normalize(config.norm, values);
+        let values = &s.values[..distinct];
+        // As `normalize` computes it: the same sums in the same order.
+        let total = match config.norm {
+            Norm::None => 0.0,
+            Norm::L2 if !repeated => squares.sqrt(),
+            Norm::L2 => values.iter().map(|v| v * v).sum::<f64>().sqrt(),
+            Norm::L1 => values.iter().map(|v| v.abs()).sum::<f64>(),
+        };
         match self.classes {
-            2 => self.dot::<2>(features, values, out),
-            3 => self.dot::<3>(features, values, out),
-            _ => self.dot_any(features, values, out),
+            2 => self.dot::<2>(features, values, total, out),
+            3 => self.dot::<3>(features, values, total, out),
+            _ => self.dot_any(features, values, total, out),
         }
     }
 
     #[inline]
-    fn dot<const K: usize>(&self, features: &[u32], values: &[f64], out: &mut [f64]) {
+    fn idf(&self, f: u32) -> f64 {
+        self.records[f as usize * self.lanes_per_feature].0[0]
+    }
+
+    /// Intercepts plus weights times the values divided by `total` (when positive), the
+    /// division done per value exactly as `normalize` does it.
+    #[inline]
+    fn dot<const K: usize>(&self, features: &[u32], values: &[f64], total: f64, out: &mut [f64]) {
         let mut acc = [0.0; K];
         acc.copy_from_slice(&self.intercepts[..K]);
-        for (&f, &v) in features.iter().zip(values) {
+        let divide = total > 0.0;
+        for (&f, &x) in features.iter().zip(values) {
+            let v = if divide { x / total } else { x };
             let record = &self.records[f as usize].0;
             for c in 0..K {
                 acc[c] += record[1 + c] * v;
@@ -319,10 +349,12 @@ impl Kernel {
         out[..K].copy_from_slice(&acc);
     }
 
-    fn dot_any(&self, features: &[u32], values: &[f64], out: &mut [f64]) {
+    fn dot_any(&self, features: &[u32], values: &[f64], total: f64, out: &mut [f64]) {
         let k = self.classes;
         out[..k].copy_from_slice(&self.intercepts);
-        for (&f, &v) in features.iter().zip(values) {
+        let divide = total > 0.0;
+        for (&f, &x) in features.iter().zip(values) {
+            let v = if divide { x / total } else { x };
             let record = &self.records
                 [f as usize * self.lanes_per_feature..(f as usize + 1) * self.lanes_per_feature];
             for (c, o) in out[..k].iter_mut().enumerate() {

@@ -119,6 +119,9 @@ impl LinearScorer {
     pub fn apply_link(&self, out: &mut [f64]) {
         let out = &mut out[..self.n_classes];
         match self.link {
+            // Two and three classes unrolled (no loops to mispredict); the same operations.
+            Link::Softmax if out.len() == 2 => softmax_fixed::<2>(out),
+            Link::Softmax if out.len() == 3 => softmax_fixed::<3>(out),
             Link::Softmax => softmax_in_place(out),
             Link::OneVsRestSigmoid => {
                 out.iter_mut().for_each(|s| *s = sigmoid(*s));
@@ -156,6 +159,24 @@ pub fn softmax_in_place(scores: &mut [f64]) {
     scores.iter_mut().for_each(|s| *s /= sum);
 }
 
+/// [`softmax_in_place`] for exactly `K` scores, with the same operations in the same order.
+#[inline]
+fn softmax_fixed<const K: usize>(scores: &mut [f64]) {
+    let scores: &mut [f64; K] = scores.try_into().expect("K scores");
+    let mut max = f64::NEG_INFINITY;
+    for s in scores.iter() {
+        max = max.max(*s);
+    }
+    let mut sum = 0.0;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        sum += *s;
+    }
+    for s in scores.iter_mut() {
+        *s /= sum;
+    }
+}
+
 /// Numerically stable logistic function.
 #[inline]
 pub fn sigmoid(z: f64) -> f64 {
@@ -184,6 +205,23 @@ mod tests {
         let z: f64 = 2.5; // class 1 minus class 0
         assert!((p[1] - 1.0 / (1.0 + (-z).exp())).abs() < 1e-12);
         assert!((p[0] + p[1] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn unrolled_softmax_matches_the_general_one_to_the_bit() {
+        let mut rng = crate::util::SplitMix64::new(5);
+        for _ in 0..10_000 {
+            let mut draw = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 60.0 - 30.0;
+            let (two, three) = ([draw(), draw()], [draw(), draw(), draw()]);
+            let (mut a, mut b) = (two, two);
+            softmax_in_place(&mut a);
+            softmax_fixed::<2>(&mut b);
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+            let (mut a, mut b) = (three, three);
+            softmax_in_place(&mut a);
+            softmax_fixed::<3>(&mut b);
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+        }
     }
 
     #[test]
