@@ -108,7 +108,7 @@ fn tag_of(hash: u64) -> u32 {
 }
 
 impl WordCache {
-    #[inline]
+    #[inline(always)]
     fn get(&self, key: &Key<'_>, hash: u64) -> Option<WordEntry> {
         let mask = self.slots.len().wrapping_sub(1);
         let tag = tag_of(hash);
@@ -285,9 +285,7 @@ impl FastScratch {
         let negation_scope = analyzer.negation_scope();
         let mut negated = false;
         for (raw, k) in self.raw.iter().zip(&self.keys) {
-            if raw.clause_start {
-                negated = false;
-            }
+            negated &= !raw.clause_start;
             let word = &bytes[raw.start..raw.end];
             // The cache key is the normalized word: lowercased bytes for ASCII (the usual case,
             // lowercased eight bytes at a time), the analyzer's own normalization otherwise.
