@@ -117,6 +117,8 @@ pub(crate) struct Kernel {
     /// Model feature id -> kernel feature id, kept when trigrams are features (they are looked
     /// up in the vectorizer's own table).
     trigrams: Option<Vec<u32>>,
+    /// `term_weight` of counts 0..64.
+    tf: Vec<f64>,
 }
 
 /// Per-worker buffers of the kernel (inside [`crate::Workspace`]).
@@ -214,6 +216,7 @@ impl Kernel {
                 BigramTable::new(&entries)
             }),
             trigrams: has(3).then_some(internal),
+            tf: (0..64).map(|c| term_weight(config, c)).collect(),
         })
     }
 
@@ -281,34 +284,42 @@ impl Kernel {
         let config = vectorizer.config();
         let once = term_weight(config, 1);
         let (call, mask) = s.begin(n);
+        // Slices of known length, so the indexing below needs no bounds checks: the set's
+        // indices are masked, and `distinct <= i < n`.
+        let seen = &mut s.seen[..=mask];
+        let seen_at = &mut s.seen_at[..=mask];
+        let features = &mut s.features[..n];
+        let counts = &mut s.counts[..n];
+        let values = &mut s.values[..n];
         let mut distinct = 0usize;
         let mut squares = 0.0;
         let mut repeated = false;
         for i in 0..n {
-            let f = s.features[i];
+            let f = features[i];
             let key = call << 32 | f as u64;
-            let mut j = (f as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as usize >> 40 & mask;
+            let mut j = (f as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as usize >> 40;
             loop {
-                let slot = s.seen[j];
+                j &= mask;
+                let slot = seen[j];
                 if slot == key {
-                    let at = s.seen_at[j] as usize;
-                    s.counts[at] += 1;
-                    s.values[at] = term_weight(config, s.counts[at] as usize) * self.idf(f);
+                    let at = seen_at[j] as usize;
+                    counts[at] += 1;
+                    values[at] = self.term_weight(config, counts[at] as usize) * self.idf(f);
                     repeated = true;
                     break;
                 }
                 if slot >> 32 != call {
                     let v = once * self.idf(f);
-                    s.seen[j] = key;
-                    s.seen_at[j] = distinct as u32;
-                    s.features[distinct] = f;
-                    s.counts[distinct] = 1;
-                    s.values[distinct] = v;
+                    seen[j] = key;
+                    seen_at[j] = distinct as u32;
+                    features[distinct] = f;
+                    counts[distinct] = 1;
+                    values[distinct] = v;
                     squares += v * v;
                     distinct += 1;
                     break;
                 }
-                j = (j + 1) & mask;
+                j += 1;
             }
         }
         let features = &s.features[..distinct];
@@ -324,6 +335,16 @@ impl Kernel {
             2 => self.dot::<2>(features, values, total, out),
             3 => self.dot::<3>(features, values, total, out),
             _ => self.dot_any(features, values, total, out),
+        }
+    }
+
+    /// `term_weight` from the table filled with it at load, for the usual small counts
+    /// (`ln` costs as much as the rest of a repeat).
+    #[inline]
+    fn term_weight(&self, config: &crate::features::VectorizerConfig, count: usize) -> f64 {
+        match self.tf.get(count) {
+            Some(&w) => w,
+            None => term_weight(config, count),
         }
     }
 
