@@ -261,30 +261,28 @@ impl FastScratch {
         tokenize_into(text, &mut self.raw);
         let bytes = text.as_bytes();
         // Pass 1: the cache key and hash of every ASCII word, starting to load its slot, so the
-        // memory latency of the lookups overlaps instead of adding up. Keys take 16-byte loads:
-        // a text shorter than that is copied with zero padding first.
-        let keyed: &[u8] = if bytes.len() >= INLINE {
-            bytes
-        } else {
-            self.padded.clear();
-            self.padded.extend_from_slice(bytes);
-            self.padded.resize(INLINE, 0);
-            &self.padded
-        };
-        self.keys.clear();
-        for raw in &self.raw {
+        // memory latency of the lookups overlaps instead of adding up. Keys take two 8-byte loads
+        // from a copy of the text padded with 16 zero bytes (no end-of-text case per word).
+        self.padded.clear();
+        self.padded.extend_from_slice(bytes);
+        self.padded.extend_from_slice(&[0; INLINE]);
+        let keyed = &self.padded[..];
+        // Sized up front and filled through zipped iterators: no capacity or bounds checks.
+        let n = self.raw.len();
+        self.keys.resize(n, TokenKey { lo: 0, hi: 0, hash: 0, ascii: false });
+        self.ids.resize(n, UNKNOWN);
+        for (raw, slot) in self.raw.iter().zip(self.keys.iter_mut()) {
             let (key, ascii) = ascii_key(keyed, raw.start, &bytes[raw.start..raw.end]);
             let hash = if ascii { key.hash() } else { 0 };
             if ascii {
                 self.cache.prefetch(hash);
             }
-            self.keys.push(TokenKey { lo: key.lo, hi: key.hi, hash, ascii });
+            *slot = TokenKey { lo: key.lo, hi: key.hi, hash, ascii };
         }
         // Pass 2: look them up.
-        self.ids.clear();
         let negation_scope = analyzer.negation_scope();
         let mut negated = false;
-        for (raw, k) in self.raw.iter().zip(&self.keys) {
+        for ((raw, k), id) in self.raw.iter().zip(&self.keys).zip(self.ids.iter_mut()) {
             negated &= !raw.clause_start;
             let word = &bytes[raw.start..raw.end];
             // The cache key is the normalized word: lowercased bytes for ASCII (the usual case,
@@ -305,7 +303,7 @@ impl FastScratch {
                     e
                 }
             };
-            self.ids.push(if negated { entry.neg_term } else { entry.term });
+            *id = if negated { entry.neg_term } else { entry.term };
             if negation_scope && entry.negator {
                 negated = true;
             }
@@ -346,19 +344,16 @@ static KEY_MASKS: [(u64, u64); INLINE + 1] = {
 };
 
 /// The cache key of an ASCII word, lowercased; `ascii` false when the word has other bytes
-/// (then the key is not meaningful). `text[start..]` begins with `word`; `text` has at least
-/// [`INLINE`] bytes. The 16 bytes are loaded from `start`, or, near the end of the text, from
-/// the last 16 bytes and shifted into place (a select, not a branch).
+/// (then the key is not meaningful). `padded[start..]` begins with `word` and has at least
+/// [`INLINE`] bytes, so two 8-byte loads never run off the end.
 #[inline]
-fn ascii_key<'a>(text: &[u8], start: usize, word: &'a [u8]) -> (Key<'a>, bool) {
+fn ascii_key<'a>(padded: &[u8], start: usize, word: &'a [u8]) -> (Key<'a>, bool) {
     let n = word.len();
     if n > INLINE {
         return (Key::new(word), false);
     }
-    let at = start.min(text.len() - INLINE);
-    let b = &text[at..at + INLINE];
-    let pair = u128::from_le_bytes(b.try_into().expect("16")) >> (8 * (start - at));
-    let (lo, hi) = (pair as u64, (pair >> 64) as u64);
+    let b = &padded[start..start + INLINE];
+    let (lo, hi) = (u64::from_le_bytes(b[..8].try_into().expect("8")), u64::from_le_bytes(b[8..].try_into().expect("8")));
     let (lo_mask, hi_mask) = KEY_MASKS[n];
     let (lo, hi) = (lo & lo_mask, hi & hi_mask);
     let ascii = (lo | hi) & 0x8080_8080_8080_8080 == 0;
