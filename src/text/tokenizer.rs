@@ -21,47 +21,229 @@ pub struct RawToken {
 /// Appends the words of `text` to `out` (cleared first). Never panics; allocates only when `out`
 /// must grow.
 ///
-/// ASCII fast path: a run of ASCII letters and digits that ends on a byte that cannot join it to
-/// more (anything but `'`, `-`, `.`, `,` or a non-ASCII byte) is a whole word, found with one
-/// table lookup per byte; every other case goes through the general rules in `word_end`.
+/// Block fast path: 64 bytes at a time are classified into bitmasks (`Block`), and the words
+/// of the block are walked with `trailing_zeros`, so the branches are per word rather than per
+/// byte. A run of ASCII letters and digits whose next byte cannot join it to more is a whole word;
+/// a run that may join (see `Block::maybe_joins`), a word starting on a non-ASCII byte, and a run
+/// longer than a block go through the general rules in `word_end`, exactly as before.
 pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
     out.clear();
     let bytes = text.as_bytes();
-    let mut i = 0;
+    let n = bytes.len();
     let mut pending_break = true;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let class = ASCII_CLASS[b as usize];
-        if class == ALNUM {
-            let start = i;
-            i = alnum_run_end(bytes, i + 1);
-            let end = if i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == JOINER && !ascii_run_ends(bytes, start, i) {
-                word_end(text, start)
-            } else {
-                i
-            };
-            out.push(RawToken { start, end, clause_start: pending_break });
-            pending_break = false;
-            i = end;
-        } else if class != JOINER {
-            // ASCII separator (JOINER also marks every non-ASCII byte, handled below).
-            if class == CLAUSE {
-                pending_break = true;
+    // Bit k of the block's masks is byte `base + k`; bytes before `base + pos` are done.
+    let mut base = 0;
+    'blocks: while base < n {
+        let block = Block::load(bytes, base);
+        let starts = block.alnum | block.high;
+        let maybe_joins = block.maybe_joins(base + 64 >= n);
+        let mut pos = 0u32;
+        loop {
+            let from = u64::MAX << pos;
+            let word = starts & from;
+            if word == 0 {
+                pending_break |= block.clause & from != 0;
+                base += 64;
+                continue 'blocks;
             }
-            i += 1;
-        } else {
-            let (c, len) = char_at(text, i);
-            if is_word_char(c) {
-                let end = word_end(text, i);
-                out.push(RawToken { start: i, end, clause_start: pending_break });
-                pending_break = false;
-                i = end;
-            } else {
-                if is_clause_punct(c) {
-                    pending_break = true;
+            let s = word.trailing_zeros();
+            pending_break |= block.clause & from & !(u64::MAX << s) != 0;
+            let next = if block.high >> s & 1 != 0 {
+                // A non-ASCII char between words: decode it and apply the general rules.
+                let at = base + s as usize;
+                let (c, len) = char_at(text, at);
+                if is_word_char(c) {
+                    let end = word_end(text, at);
+                    out.push(RawToken { start: at, end, clause_start: pending_break });
+                    pending_break = false;
+                    end
+                } else {
+                    if is_clause_punct(c) {
+                        pending_break = true;
+                    }
+                    at + len
                 }
-                i += len;
+            } else {
+                let rest = !block.alnum & (u64::MAX << s);
+                if rest == 0 {
+                    // The run reaches the end of the block: start the next block at the word, or,
+                    // for a run of 64 or more, find its end eight bytes at a time.
+                    if s != 0 {
+                        base += s as usize;
+                        continue 'blocks;
+                    }
+                    let end = ascii_word_end(text, base, alnum_run_end(bytes, base + 64));
+                    out.push(RawToken { start: base, end, clause_start: pending_break });
+                    pending_break = false;
+                    base = end;
+                    continue 'blocks;
+                }
+                let e = rest.trailing_zeros();
+                let start = base + s as usize;
+                if maybe_joins >> e & 1 == 0 {
+                    out.push(RawToken { start, end: base + e as usize, clause_start: pending_break });
+                    pending_break = false;
+                    pos = e;
+                    continue;
+                }
+                let end = ascii_word_end(text, start, base + e as usize);
+                out.push(RawToken { start, end, clause_start: pending_break });
+                pending_break = false;
+                end
+            };
+            if next - base >= 64 {
+                base = next;
+                continue 'blocks;
             }
+            pos = (next - base) as u32;
+        }
+    }
+}
+
+/// The end of the word starting at `start`, whose run of ASCII letters and digits ends at `i`.
+#[inline]
+fn ascii_word_end(text: &str, start: usize, i: usize) -> usize {
+    let bytes = text.as_bytes();
+    if i < bytes.len() && ASCII_CLASS[bytes[i] as usize] == JOINER && !ascii_run_ends(bytes, start, i) {
+        word_end(text, start)
+    } else {
+        i
+    }
+}
+
+/// The classes of 64 bytes of text as bitmasks, bit k for byte k; bits past the end of the text
+/// are clear in every mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Block {
+    /// ASCII letters and digits.
+    alnum: u64,
+    /// Bytes >= 0x80.
+    high: u64,
+    /// ASCII clause punctuation: `;` `:` `!` `?` brackets, `"`, and `.` `,`.
+    clause: u64,
+    /// `.` and `,`.
+    dot_comma: u64,
+    /// `'` and `-`.
+    apos_hyphen: u64,
+}
+
+impl Block {
+    /// Classifies `bytes[base..base + 64]`, or what is left of it.
+    #[inline]
+    fn load(bytes: &[u8], base: usize) -> Block {
+        let n = bytes.len();
+        if base + 64 <= n {
+            Block::classify(bytes[base..base + 64].try_into().expect("64 bytes"))
+        } else if n >= 64 {
+            // Classify the last 64 bytes and shift out the ones before `base`.
+            let b = Block::classify(bytes[n - 64..].try_into().expect("64 bytes"));
+            let k = (base + 64 - n) as u32;
+            Block { alnum: b.alnum >> k, high: b.high >> k, clause: b.clause >> k, dot_comma: b.dot_comma >> k, apos_hyphen: b.apos_hyphen >> k }
+        } else {
+            // Pad with spaces, which are in no mask.
+            let mut buf = [b' '; 64];
+            buf[..n - base].copy_from_slice(&bytes[base..]);
+            Block::classify(&buf)
+        }
+    }
+
+    /// Bytes at which a run of ASCII letters and digits ending just before them might go on
+    /// (a superset of where `ascii_run_ends` is false): non-ASCII bytes, `'` or `-` before a
+    /// letter, digit or non-ASCII byte, `.` or `,` before a letter or digit or after a run of one,
+    /// and, unless the text ends within the block, a joiner in the last byte, whose next byte is
+    /// not in the block.
+    #[inline]
+    fn maybe_joins(&self, ends_in_block: bool) -> u64 {
+        let word = self.alnum | self.high;
+        let mut m = self.high | self.apos_hyphen & (word >> 1) | self.dot_comma & ((self.alnum >> 1) | !(self.alnum << 2));
+        if !ends_in_block {
+            m |= (self.high | self.apos_hyphen | self.dot_comma) & (1 << 63);
+        }
+        m
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    fn classify(bytes: &[u8; 64]) -> Block {
+        let mut b = Block { alnum: 0, high: 0, clause: 0, dot_comma: 0, apos_hyphen: 0 };
+        for k in 0..4 {
+            let chunk: &[u8; 16] = bytes[16 * k..16 * k + 16].try_into().expect("16 bytes");
+            let [alnum, high, clause, dot_comma, apos_hyphen] = sse2::classify16(chunk);
+            b.alnum |= (alnum as u64) << (16 * k);
+            b.high |= (high as u64) << (16 * k);
+            b.clause |= (clause as u64) << (16 * k);
+            b.dot_comma |= (dot_comma as u64) << (16 * k);
+            b.apos_hyphen |= (apos_hyphen as u64) << (16 * k);
+        }
+        b
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline]
+    fn classify(bytes: &[u8; 64]) -> Block {
+        Block::classify_scalar(bytes)
+    }
+
+    /// One byte at a time; the portable path, and the check on the vector one.
+    #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+    fn classify_scalar(bytes: &[u8; 64]) -> Block {
+        let mut b = Block { alnum: 0, high: 0, clause: 0, dot_comma: 0, apos_hyphen: 0 };
+        for (k, &c) in bytes.iter().enumerate() {
+            let bit = 1u64 << k;
+            let class = ASCII_CLASS[c as usize];
+            if class == ALNUM {
+                b.alnum |= bit;
+            }
+            if c >= 0x80 {
+                b.high |= bit;
+            }
+            if class == CLAUSE || matches!(c, b'.' | b',') {
+                b.clause |= bit;
+            }
+            if matches!(c, b'.' | b',') {
+                b.dot_comma |= bit;
+            }
+            if matches!(c, b'\'' | b'-') {
+                b.apos_hyphen |= bit;
+            }
+        }
+        b
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use core::arch::x86_64::*;
+
+    /// The masks of `Block` for 16 bytes: alnum, high, clause, dot_comma, apos_hyphen.
+    #[inline]
+    pub(super) fn classify16(bytes: &[u8; 16]) -> [u16; 5] {
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads exactly the 16 bytes of
+        // `bytes` and has no alignment requirement.
+        unsafe {
+            let v = _mm_loadu_si128(bytes.as_ptr().cast());
+            let eq = |c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            // lo <= byte <= hi, for bytes of any value: shift the range to start at -128 and
+            // compare signed.
+            let in_range = |x: __m128i, lo: u8, hi: u8| {
+                let shifted = _mm_add_epi8(x, _mm_set1_epi8(0x80u8.wrapping_sub(lo) as i8));
+                _mm_cmplt_epi8(shifted, _mm_set1_epi8((0x80u8 + (hi - lo + 1)) as i8))
+            };
+            let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
+            let digit = in_range(v, b'0', b'9');
+            let alnum = _mm_or_si128(letter, digit);
+            let dot_comma = _mm_or_si128(eq(b'.'), eq(b','));
+            let apos_hyphen = _mm_or_si128(eq(b'\''), eq(b'-'));
+            // `(` `)` and `:` `;` differ only in the low bit; `!` `"` are adjacent.
+            let odd = _mm_or_si128(v, _mm_set1_epi8(1));
+            let pairs = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(odd, _mm_set1_epi8(b')' as i8)), _mm_cmpeq_epi8(odd, _mm_set1_epi8(b';' as i8))),
+                in_range(v, b'!', b'"'),
+            );
+            let singles = _mm_or_si128(_mm_or_si128(eq(b'?'), eq(b'[')), eq(b']'));
+            let clause = _mm_or_si128(_mm_or_si128(pairs, singles), dot_comma);
+            let mask = |x: __m128i| _mm_movemask_epi8(x) as u16;
+            [mask(alnum), mask(v), mask(clause), mask(dot_comma), mask(apos_hyphen)]
         }
     }
 }
@@ -336,6 +518,93 @@ mod tests {
                 let expect = if ASCII_CLASS[b as usize] == ALNUM { 0 } else { 0x80u64 << (8 * pos) };
                 assert_eq!(stop, expect, "byte {b:#x} at {pos}");
             }
+        }
+    }
+
+    /// The tokenizer before the block fast path: one table lookup per byte between words.
+    fn tokenize_bytewise(text: &str, out: &mut Vec<RawToken>) {
+        out.clear();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        let mut pending_break = true;
+        while i < bytes.len() {
+            let class = ASCII_CLASS[bytes[i] as usize];
+            if class == ALNUM {
+                let start = i;
+                let end = ascii_word_end(text, start, alnum_run_end(bytes, i + 1));
+                out.push(RawToken { start, end, clause_start: pending_break });
+                pending_break = false;
+                i = end;
+            } else if class != JOINER {
+                pending_break |= class == CLAUSE;
+                i += 1;
+            } else {
+                let (c, len) = char_at(text, i);
+                if is_word_char(c) {
+                    let end = word_end(text, i);
+                    out.push(RawToken { start: i, end, clause_start: pending_break });
+                    pending_break = false;
+                    i = end;
+                } else {
+                    pending_break |= is_clause_punct(c);
+                    i += len;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn vector_classes_agree_with_the_scalar_ones() {
+        for b in 0..=255u8 {
+            for pos in 0..64 {
+                let mut w = [b'a'; 64];
+                w[pos] = b;
+                w[(pos + 17) % 64] = b.wrapping_add(pos as u8);
+                assert_eq!(Block::classify(&w), Block::classify_scalar(&w), "byte {b:#x} at {pos}");
+            }
+        }
+    }
+
+    #[test]
+    fn maybe_joins_covers_every_run_that_does_not_end() {
+        let alphabet: Vec<char> = "aZ09 .,'-’é!".chars().collect();
+        let mut rng = crate::util::SplitMix64::new(11);
+        for _ in 0..20_000 {
+            let n = 60 + rng.below(10) as usize;
+            let text: String = (0..n).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect();
+            let bytes = text.as_bytes();
+            let block = Block::load(bytes, 0);
+            let m = block.maybe_joins(64 >= bytes.len());
+            for i in 1..bytes.len().min(64) {
+                if bytes[i - 1].is_ascii_alphanumeric() && ASCII_CLASS[bytes[i] as usize] == JOINER {
+                    let start = (0..i).rev().find(|&k| !bytes[k].is_ascii_alphanumeric()).map_or(0, |k| k + 1);
+                    if !ascii_run_ends(bytes, start, i) {
+                        assert!(m >> i & 1 != 0, "{text:?} at {i}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Long random texts, so that words, joiners and non-ASCII chars fall on every block boundary
+    /// and in the shifted last block.
+    #[test]
+    fn block_walk_matches_the_bytewise_walk() {
+        let alphabet: Vec<char> = "aaaaaZZ0009     .,'-’‐‑!?;:()[]\"“”—…éßİΣ中\u{301}🕊\t\n_".chars().collect();
+        let mut rng = crate::util::SplitMix64::new(3);
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        for round in 0..30_000 {
+            let n = rng.below(if round % 2 == 0 { 80 } else { 300 }) as usize;
+            let mut text: String = (0..n).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect();
+            if round % 7 == 0 {
+                // Long runs: words of 64 bytes and more.
+                let run = "x".repeat(rng.below(140) as usize);
+                let at = (0..=text.len()).filter(|&k| text.is_char_boundary(k)).nth(rng.below(8) as usize).unwrap_or(0);
+                text.insert_str(at, &run);
+            }
+            tokenize_into(&text, &mut fast);
+            tokenize_bytewise(&text, &mut slow);
+            assert_eq!(fast, slow, "{text:?}");
         }
     }
 
