@@ -36,6 +36,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
     'blocks: while base < n {
         let block = Block::load(bytes, base);
         let starts = block.alnum | block.high;
+        let in_word = block.alnum | block.joins();
         let maybe_joins = block.maybe_joins(base + 64 >= n);
         let mut pos = 0u32;
         loop {
@@ -64,15 +65,15 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
                     at + len
                 }
             } else {
-                let rest = !block.alnum & (u64::MAX << s);
+                let rest = !in_word & (u64::MAX << s);
                 if rest == 0 {
-                    // The run reaches the end of the block: start the next block at the word, or,
-                    // for a run of 64 or more, find its end eight bytes at a time.
+                    // The word reaches the end of the block: start the next block at the word, or,
+                    // for a word of 64 bytes or more, find its end the bytewise way.
                     if s != 0 {
                         base += s as usize;
                         continue 'blocks;
                     }
-                    let end = ascii_word_end(text, base, alnum_run_end(bytes, base + 64));
+                    let end = ascii_word_end(text, base, alnum_run_end(bytes, base + 1));
                     out.push(RawToken { start: base, end, clause_start: pending_break });
                     pending_break = false;
                     base = end;
@@ -100,7 +101,8 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
     }
 }
 
-/// The end of the word starting at `start`, whose run of ASCII letters and digits ends at `i`.
+/// The end of the word starting at `start`, whose ASCII letters and digits, with any joiners
+/// between them that `Block::joins` finds, end at `i`.
 #[inline]
 fn ascii_word_end(text: &str, start: usize, i: usize) -> usize {
     let bytes = text.as_bytes();
@@ -121,6 +123,8 @@ struct Block {
     high: u64,
     /// ASCII clause punctuation: `;` `:` `!` `?` brackets, `"`, and `.` `,`.
     clause: u64,
+    /// ASCII digits.
+    digit: u64,
     /// `.` and `,`.
     dot_comma: u64,
     /// `'` and `-`.
@@ -138,7 +142,14 @@ impl Block {
             // Classify the last 64 bytes and shift out the ones before `base`.
             let b = Block::classify(bytes[n - 64..].try_into().expect("64 bytes"));
             let k = (base + 64 - n) as u32;
-            Block { alnum: b.alnum >> k, high: b.high >> k, clause: b.clause >> k, dot_comma: b.dot_comma >> k, apos_hyphen: b.apos_hyphen >> k }
+            Block {
+                alnum: b.alnum >> k,
+                high: b.high >> k,
+                clause: b.clause >> k,
+                digit: b.digit >> k,
+                dot_comma: b.dot_comma >> k,
+                apos_hyphen: b.apos_hyphen >> k,
+            }
         } else {
             // Pad with spaces, which are in no mask.
             let mut buf = [b' '; 64];
@@ -147,15 +158,23 @@ impl Block {
         }
     }
 
-    /// Bytes at which a run of ASCII letters and digits ending just before them might go on
-    /// (a superset of where `ascii_run_ends` is false): non-ASCII bytes, `'` or `-` before a
-    /// letter, digit or non-ASCII byte, `.` or `,` before a letter or digit or after a run of one,
-    /// and, unless the text ends within the block, a joiner in the last byte, whose next byte is
-    /// not in the block.
+    /// Joiners that certainly stay inside a word (given a word char before them, which the
+    /// letters and digits on both sides make so): `'` or `-` between ASCII letters or digits,
+    /// `.` or `,` between ASCII digits. `word_end` joins these before any other rule.
+    #[inline]
+    fn joins(&self) -> u64 {
+        self.apos_hyphen & (self.alnum << 1) & (self.alnum >> 1) | self.dot_comma & (self.digit << 1) & (self.digit >> 1)
+    }
+
+    /// Bytes at which a word of ASCII letters, digits and `joins` that ends just before them
+    /// might go on, or end elsewhere (a superset of where `ascii_run_ends` is false): non-ASCII
+    /// bytes, `'` or `-` before a non-ASCII byte, `.` or `,` after a run of one (a dotted
+    /// acronym), and, unless the text ends within the block, a joiner in the last byte, whose next
+    /// byte is not in the block. Anything else after such a word ends it: `'` or `-` before an
+    /// ASCII byte that is not a letter or digit (or the end), `.` or `,` not between digits.
     #[inline]
     fn maybe_joins(&self, ends_in_block: bool) -> u64 {
-        let word = self.alnum | self.high;
-        let mut m = self.high | self.apos_hyphen & (word >> 1) | self.dot_comma & ((self.alnum >> 1) | !(self.alnum << 2));
+        let mut m = self.high | self.apos_hyphen & (self.high >> 1) | self.dot_comma & !(self.alnum << 2);
         if !ends_in_block {
             m |= (self.high | self.apos_hyphen | self.dot_comma) & (1 << 63);
         }
@@ -165,13 +184,14 @@ impl Block {
     #[cfg(target_arch = "x86_64")]
     #[inline]
     fn classify(bytes: &[u8; 64]) -> Block {
-        let mut b = Block { alnum: 0, high: 0, clause: 0, dot_comma: 0, apos_hyphen: 0 };
+        let mut b = Block { alnum: 0, high: 0, clause: 0, digit: 0, dot_comma: 0, apos_hyphen: 0 };
         for k in 0..4 {
             let chunk: &[u8; 16] = bytes[16 * k..16 * k + 16].try_into().expect("16 bytes");
-            let [alnum, high, clause, dot_comma, apos_hyphen] = sse2::classify16(chunk);
+            let [alnum, high, clause, digit, dot_comma, apos_hyphen] = sse2::classify16(chunk);
             b.alnum |= (alnum as u64) << (16 * k);
             b.high |= (high as u64) << (16 * k);
             b.clause |= (clause as u64) << (16 * k);
+            b.digit |= (digit as u64) << (16 * k);
             b.dot_comma |= (dot_comma as u64) << (16 * k);
             b.apos_hyphen |= (apos_hyphen as u64) << (16 * k);
         }
@@ -187,7 +207,7 @@ impl Block {
     /// One byte at a time; the portable path, and the check on the vector one.
     #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
     fn classify_scalar(bytes: &[u8; 64]) -> Block {
-        let mut b = Block { alnum: 0, high: 0, clause: 0, dot_comma: 0, apos_hyphen: 0 };
+        let mut b = Block { alnum: 0, high: 0, clause: 0, digit: 0, dot_comma: 0, apos_hyphen: 0 };
         for (k, &c) in bytes.iter().enumerate() {
             let bit = 1u64 << k;
             let class = ASCII_CLASS[c as usize];
@@ -199,6 +219,9 @@ impl Block {
             }
             if class == CLAUSE || matches!(c, b'.' | b',') {
                 b.clause |= bit;
+            }
+            if c.is_ascii_digit() {
+                b.digit |= bit;
             }
             if matches!(c, b'.' | b',') {
                 b.dot_comma |= bit;
@@ -215,9 +238,9 @@ impl Block {
 mod sse2 {
     use core::arch::x86_64::*;
 
-    /// The masks of `Block` for 16 bytes: alnum, high, clause, dot_comma, apos_hyphen.
+    /// The masks of `Block` for 16 bytes: alnum, high, clause, digit, dot_comma, apos_hyphen.
     #[inline]
-    pub(super) fn classify16(bytes: &[u8; 16]) -> [u16; 5] {
+    pub(super) fn classify16(bytes: &[u8; 16]) -> [u16; 6] {
         // SAFETY: SSE2 is part of the x86_64 baseline; the load reads exactly the 16 bytes of
         // `bytes` and has no alignment requirement.
         unsafe {
@@ -243,7 +266,7 @@ mod sse2 {
             let singles = _mm_or_si128(_mm_or_si128(eq(b'?'), eq(b'[')), eq(b']'));
             let clause = _mm_or_si128(_mm_or_si128(pairs, singles), dot_comma);
             let mask = |x: __m128i| _mm_movemask_epi8(x) as u16;
-            [mask(alnum), mask(v), mask(clause), mask(dot_comma), mask(apos_hyphen)]
+            [mask(alnum), mask(v), mask(clause), mask(digit), mask(dot_comma), mask(apos_hyphen)]
         }
     }
 }
@@ -279,7 +302,7 @@ fn not_alnum(x: u64) -> u64 {
     !(digit | letter) & HIGH | (x & HIGH)
 }
 
-/// Whether the ASCII letters and digits `bytes[start..i]` end the word at `i`, where `bytes[i]`
+/// Whether the word `bytes[start..i]` (ASCII letters and digits, with any `Block::joins`) ends at `i`, where `bytes[i]`
 /// is a JOINER: the common cases of `word_end`'s rules, decided without decoding. `false` means
 /// "ask `word_end`", not "the word goes on".
 #[inline]
@@ -566,7 +589,7 @@ mod tests {
     }
 
     #[test]
-    fn maybe_joins_covers_every_run_that_does_not_end() {
+    fn a_word_that_maybe_joins_does_not_flag_ends_where_word_end_does() {
         let alphabet: Vec<char> = "aZ09 .,'-’é!".chars().collect();
         let mut rng = crate::util::SplitMix64::new(11);
         for _ in 0..20_000 {
@@ -574,13 +597,19 @@ mod tests {
             let text: String = (0..n).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect();
             let bytes = text.as_bytes();
             let block = Block::load(bytes, 0);
-            let m = block.maybe_joins(64 >= bytes.len());
-            for i in 1..bytes.len().min(64) {
-                if bytes[i - 1].is_ascii_alphanumeric() && ASCII_CLASS[bytes[i] as usize] == JOINER {
-                    let start = (0..i).rev().find(|&k| !bytes[k].is_ascii_alphanumeric()).map_or(0, |k| k + 1);
-                    if !ascii_run_ends(bytes, start, i) {
-                        assert!(m >> i & 1 != 0, "{text:?} at {i}");
-                    }
+            let (in_word, m) = (block.alnum | block.joins(), block.maybe_joins(64 >= bytes.len()));
+            for s in 0..64 {
+                // Words start after a byte that is not a letter or digit.
+                if block.alnum >> s & 1 == 0 || s > 0 && block.alnum >> (s - 1) & 1 != 0 {
+                    continue;
+                }
+                let rest = !in_word & (u64::MAX << s);
+                let e = rest.trailing_zeros();
+                if rest != 0 && m >> e & 1 == 0 {
+                    assert_eq!(word_end(&text, s as usize), e as usize, "{text:?} from {s}");
+                }
+                if rest != 0 {
+                    assert_eq!(ascii_word_end(&text, s as usize, e as usize), word_end(&text, s as usize), "{text:?} from {s}");
                 }
             }
         }
