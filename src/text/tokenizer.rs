@@ -33,19 +33,36 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
     let mut pending_break = true;
     // Bit k of the block's masks is byte `base + k`; bytes before `base + pos` are done.
     let mut base = 0;
-    'blocks: while base < n {
+    while base < n {
         let block = Block::load(bytes, base);
         let starts = block.alnum | block.high;
         let in_word = block.alnum | block.joins();
         let maybe_joins = block.maybe_joins(base + 64 >= n);
+        // Bytes past the end of the text are gaps too.
+        let gaps = !in_word;
+        if gaps == 0 {
+            // 64 letters, digits and joiners from `base`, which starts a word: find its end the
+            // bytewise way.
+            let end = ascii_word_end(text, base, alnum_run_end(bytes, base + 1));
+            out.push(RawToken { start: base, end, clause_start: pending_break });
+            pending_break = false;
+            base = end;
+            continue;
+        }
+        // This block takes the words that start before its last gap byte, so that their ASCII
+        // part ends within it; the next block starts at that byte (or at the end of a longer word
+        // the general rules found).
+        let last_gap = 63 - gaps.leading_zeros();
+        let limit = last_gap.max(1);
+        let below_limit = !(u64::MAX << limit);
         let mut pos = 0u32;
         loop {
             let from = u64::MAX << pos;
-            let word = starts & from;
+            let word = starts & below_limit & from;
             if word == 0 {
-                pending_break |= block.clause & from != 0;
-                base += 64;
-                continue 'blocks;
+                pending_break |= block.clause & below_limit & from != 0;
+                base += limit.max(pos) as usize;
+                break;
             }
             let s = word.trailing_zeros();
             pending_break |= block.clause & from & !(u64::MAX << s) != 0;
@@ -65,21 +82,8 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
                     at + len
                 }
             } else {
-                let rest = !in_word & (u64::MAX << s);
-                if rest == 0 {
-                    // The word reaches the end of the block: start the next block at the word, or,
-                    // for a word of 64 bytes or more, find its end the bytewise way.
-                    if s != 0 {
-                        base += s as usize;
-                        continue 'blocks;
-                    }
-                    let end = ascii_word_end(text, base, alnum_run_end(bytes, base + 1));
-                    out.push(RawToken { start: base, end, clause_start: pending_break });
-                    pending_break = false;
-                    base = end;
-                    continue 'blocks;
-                }
-                let e = rest.trailing_zeros();
+                // Never 64: the gap byte at `last_gap` comes after `s`.
+                let e = (gaps & (u64::MAX << s)).trailing_zeros();
                 let start = base + s as usize;
                 if maybe_joins >> e & 1 == 0 {
                     out.push(RawToken { start, end: base + e as usize, clause_start: pending_break });
@@ -94,7 +98,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
             };
             if next - base >= 64 {
                 base = next;
-                continue 'blocks;
+                break;
             }
             pos = (next - base) as u32;
         }
@@ -136,12 +140,11 @@ impl Block {
     #[inline]
     fn load(bytes: &[u8], base: usize) -> Block {
         let n = bytes.len();
-        if base + 64 <= n {
-            Block::classify(bytes[base..base + 64].try_into().expect("64 bytes"))
-        } else if n >= 64 {
-            // Classify the last 64 bytes and shift out the ones before `base`.
-            let b = Block::classify(bytes[n - 64..].try_into().expect("64 bytes"));
-            let k = (base + 64 - n) as u32;
+        if n >= 64 {
+            // Near the end, classify the last 64 bytes and shift out the ones before `base`.
+            let at = base.min(n - 64);
+            let b = Block::classify(bytes[at..at + 64].try_into().expect("64 bytes"));
+            let k = (base - at) as u32;
             Block {
                 alnum: b.alnum >> k,
                 high: b.high >> k,
