@@ -33,11 +33,9 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
     let mut pending_break = true;
     // Bit k of the block's masks is byte `base + k`; bytes before `base + pos` are done.
     let mut base = 0;
-    while base < n {
+    'blocks: while base < n {
         let block = Block::load(bytes, base);
-        let starts = block.alnum | block.high;
         let in_word = block.alnum | block.joins();
-        let maybe_joins = block.maybe_joins(base + 64 >= n);
         // Bytes past the end of the text are gaps too.
         let gaps = !in_word;
         if gaps == 0 {
@@ -54,55 +52,71 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
         // the general rules found).
         let last_gap = 63 - gaps.leading_zeros();
         let limit = last_gap.max(1);
-        let below_limit = !(u64::MAX << limit);
+        let maybe_joins = block.maybe_joins(base + 64 >= n);
+        let ascii_gaps = gaps & !block.high;
+        let clause = block.clause & gaps;
+        // Where words start (the byte before is no part of a word; `base` never is inside one),
+        // and every non-ASCII byte; both in the order they come.
+        let mut todo = (block.alnum & !(in_word << 1) | block.high) & !(u64::MAX << limit);
+        // `marks`: clause punctuation, and the pending break at `pos`. `breaks` has the bit of
+        // each word start set when a mark is in the gap before it (see `breaks_before`).
+        let mut marks = clause | pending_break as u64;
+        let mut breaks = breaks_before(ascii_gaps, marks);
         let mut pos = 0u32;
-        loop {
-            let from = u64::MAX << pos;
-            let word = starts & below_limit & from;
-            if word == 0 {
-                pending_break |= block.clause & below_limit & from != 0;
-                base += limit.max(pos) as usize;
-                break;
-            }
-            let s = word.trailing_zeros();
-            pending_break |= block.clause & from & !(u64::MAX << s) != 0;
-            let next = if block.high >> s & 1 != 0 {
+        while todo != 0 {
+            let s = todo.trailing_zeros();
+            let clause_start = breaks >> s & 1 != 0;
+            let (next, pending) = if block.high >> s & 1 != 0 {
                 // A non-ASCII char between words: decode it and apply the general rules.
                 let at = base + s as usize;
                 let (c, len) = char_at(text, at);
                 if is_word_char(c) {
                     let end = word_end(text, at);
-                    out.push(RawToken { start: at, end, clause_start: pending_break });
-                    pending_break = false;
-                    end
+                    out.push(RawToken { start: at, end, clause_start });
+                    (end, false)
                 } else {
-                    if is_clause_punct(c) {
-                        pending_break = true;
-                    }
-                    at + len
+                    (at + len, clause_start || is_clause_punct(c))
                 }
             } else {
                 // Never 64: the gap byte at `last_gap` comes after `s`.
                 let e = (gaps & (u64::MAX << s)).trailing_zeros();
                 let start = base + s as usize;
                 if maybe_joins >> e & 1 == 0 {
-                    out.push(RawToken { start, end: base + e as usize, clause_start: pending_break });
-                    pending_break = false;
+                    out.push(RawToken { start, end: base + e as usize, clause_start });
+                    todo &= todo - 1;
                     pos = e;
                     continue;
                 }
                 let end = ascii_word_end(text, start, base + e as usize);
-                out.push(RawToken { start, end, clause_start: pending_break });
-                pending_break = false;
-                end
+                out.push(RawToken { start, end, clause_start });
+                (end, false)
             };
             if next - base >= 64 {
                 base = next;
-                break;
+                pending_break = pending;
+                continue 'blocks;
             }
+            // Go on from `next`, with the pending break there.
             pos = (next - base) as u32;
+            let from = u64::MAX << pos;
+            todo &= from;
+            marks = clause & from | (pending as u64) << pos;
+            breaks = breaks_before(ascii_gaps & from, marks);
         }
+        // The rest of the block up to `limit` is gap (and `limit` is the next block's first byte).
+        let end = limit.max(pos);
+        pending_break = marks & (u64::MAX << pos) & (2u64 << end).wrapping_sub(1) != 0;
+        base += end as usize;
     }
+}
+
+/// For each byte that is not a gap, whether a mark is in the run of gaps just before it (or on
+/// itself): adding a mark inside a run of ones carries out of the run into the next byte, and
+/// never further, as that byte's gap bit is clear. `marks` must be within `gaps`, but for a mark
+/// on the byte where the count starts.
+#[inline]
+fn breaks_before(gaps: u64, marks: u64) -> u64 {
+    gaps.wrapping_add(marks)
 }
 
 /// The end of the word starting at `start`, whose ASCII letters and digits, with any joiners
