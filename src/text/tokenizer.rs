@@ -27,6 +27,18 @@ pub struct RawToken {
 /// a run that may join (see `Block::maybe_joins`), a word starting on a non-ASCII byte, and a run
 /// longer than a block go through the general rules in `word_end`, exactly as before.
 pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx2) = avx2::Avx2::detect() {
+        avx2::tokenize_into(avx2, text, out);
+        return;
+    }
+    tokenize_blocks(Baseline, text, out);
+}
+
+/// `tokenize_into` with the given classifier; inlined into one function per classifier, so that
+/// the AVX2 one is compiled with AVX2 and BMI throughout.
+#[inline(always)]
+fn tokenize_blocks<C: Classify>(classifier: C, text: &str, out: &mut Vec<RawToken>) {
     out.clear();
     let bytes = text.as_bytes();
     let n = bytes.len();
@@ -34,7 +46,7 @@ pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
     // Bit k of the block's masks is byte `base + k`; bytes before `base + pos` are done.
     let mut base = 0;
     'blocks: while base < n {
-        let block = Block::load(bytes, base);
+        let block = Block::load(classifier, bytes, base);
         let in_word = block.alnum | block.joins();
         // Bytes past the end of the text are gaps too.
         let gaps = !in_word;
@@ -143,36 +155,45 @@ struct Block {
     clause: u64,
     /// ASCII digits.
     digit: u64,
-    /// `.` and `,`.
-    dot_comma: u64,
-    /// `'` and `-`.
-    apos_hyphen: u64,
+    /// `'` `-` `.` `,`.
+    joiner: u64,
 }
 
 impl Block {
     /// Classifies `bytes[base..base + 64]`, or what is left of it.
-    #[inline]
-    fn load(bytes: &[u8], base: usize) -> Block {
+    #[inline(always)]
+    fn load<C: Classify>(classifier: C, bytes: &[u8], base: usize) -> Block {
         let n = bytes.len();
         if n >= 64 {
             // Near the end, classify the last 64 bytes and shift out the ones before `base`.
             let at = base.min(n - 64);
-            let b = Block::classify(bytes[at..at + 64].try_into().expect("64 bytes"));
+            let b = classifier.classify(bytes[at..at + 64].try_into().expect("64 bytes"));
             let k = (base - at) as u32;
             Block {
                 alnum: b.alnum >> k,
                 high: b.high >> k,
                 clause: b.clause >> k,
                 digit: b.digit >> k,
-                dot_comma: b.dot_comma >> k,
-                apos_hyphen: b.apos_hyphen >> k,
+                joiner: b.joiner >> k,
             }
         } else {
             // Pad with spaces, which are in no mask.
             let mut buf = [b' '; 64];
             buf[..n - base].copy_from_slice(&bytes[base..]);
-            Block::classify(&buf)
+            classifier.classify(&buf)
         }
+    }
+
+    /// `.` and `,`: the joiners that are clause punctuation.
+    #[inline]
+    fn dot_comma(&self) -> u64 {
+        self.joiner & self.clause
+    }
+
+    /// `'` and `-`.
+    #[inline]
+    fn apos_hyphen(&self) -> u64 {
+        self.joiner & !self.clause
     }
 
     /// Joiners that certainly stay inside a word (given a word char before them, which the
@@ -180,7 +201,7 @@ impl Block {
     /// `.` or `,` between ASCII digits. `word_end` joins these before any other rule.
     #[inline]
     fn joins(&self) -> u64 {
-        self.apos_hyphen & (self.alnum << 1) & (self.alnum >> 1) | self.dot_comma & (self.digit << 1) & (self.digit >> 1)
+        self.apos_hyphen() & (self.alnum << 1) & (self.alnum >> 1) | self.dot_comma() & (self.digit << 1) & (self.digit >> 1)
     }
 
     /// Bytes at which a word of ASCII letters, digits and `joins` that ends just before them
@@ -191,40 +212,17 @@ impl Block {
     /// ASCII byte that is not a letter or digit (or the end), `.` or `,` not between digits.
     #[inline]
     fn maybe_joins(&self, ends_in_block: bool) -> u64 {
-        let mut m = self.high | self.apos_hyphen & (self.high >> 1) | self.dot_comma & !(self.alnum << 2);
+        let mut m = self.high | self.apos_hyphen() & (self.high >> 1) | self.dot_comma() & !(self.alnum << 2);
         if !ends_in_block {
-            m |= (self.high | self.apos_hyphen | self.dot_comma) & (1 << 63);
+            m |= (self.high | self.joiner) & (1 << 63);
         }
         m
     }
 
-    #[cfg(target_arch = "x86_64")]
-    #[inline]
-    fn classify(bytes: &[u8; 64]) -> Block {
-        let mut b = Block { alnum: 0, high: 0, clause: 0, digit: 0, dot_comma: 0, apos_hyphen: 0 };
-        for k in 0..4 {
-            let chunk: &[u8; 16] = bytes[16 * k..16 * k + 16].try_into().expect("16 bytes");
-            let [alnum, high, clause, digit, dot_comma, apos_hyphen] = sse2::classify16(chunk);
-            b.alnum |= (alnum as u64) << (16 * k);
-            b.high |= (high as u64) << (16 * k);
-            b.clause |= (clause as u64) << (16 * k);
-            b.digit |= (digit as u64) << (16 * k);
-            b.dot_comma |= (dot_comma as u64) << (16 * k);
-            b.apos_hyphen |= (apos_hyphen as u64) << (16 * k);
-        }
-        b
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    #[inline]
-    fn classify(bytes: &[u8; 64]) -> Block {
-        Block::classify_scalar(bytes)
-    }
-
-    /// One byte at a time; the portable path, and the check on the vector one.
+    /// One byte at a time; the portable path, and the check on the vector ones.
     #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
     fn classify_scalar(bytes: &[u8; 64]) -> Block {
-        let mut b = Block { alnum: 0, high: 0, clause: 0, digit: 0, dot_comma: 0, apos_hyphen: 0 };
+        let mut b = Block { alnum: 0, high: 0, clause: 0, digit: 0, joiner: 0 };
         for (k, &c) in bytes.iter().enumerate() {
             let bit = 1u64 << k;
             let class = ASCII_CLASS[c as usize];
@@ -240,14 +238,44 @@ impl Block {
             if c.is_ascii_digit() {
                 b.digit |= bit;
             }
-            if matches!(c, b'.' | b',') {
-                b.dot_comma |= bit;
-            }
-            if matches!(c, b'\'' | b'-') {
-                b.apos_hyphen |= bit;
+            if matches!(c, b'\'' | b'-' | b'.' | b',') {
+                b.joiner |= bit;
             }
         }
         b
+    }
+}
+
+/// Turns 64 bytes into a `Block`.
+trait Classify: Copy {
+    fn classify(self, bytes: &[u8; 64]) -> Block;
+}
+
+/// The classifier every CPU of the target has: SSE2 on x86_64, one byte at a time elsewhere.
+#[derive(Clone, Copy)]
+struct Baseline;
+
+impl Classify for Baseline {
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    fn classify(self, bytes: &[u8; 64]) -> Block {
+        let mut b = Block { alnum: 0, high: 0, clause: 0, digit: 0, joiner: 0 };
+        for k in 0..4 {
+            let chunk: &[u8; 16] = bytes[16 * k..16 * k + 16].try_into().expect("16 bytes");
+            let [alnum, high, clause, digit, joiner] = sse2::classify16(chunk);
+            b.alnum |= (alnum as u64) << (16 * k);
+            b.high |= (high as u64) << (16 * k);
+            b.clause |= (clause as u64) << (16 * k);
+            b.digit |= (digit as u64) << (16 * k);
+            b.joiner |= (joiner as u64) << (16 * k);
+        }
+        b
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline(always)]
+    fn classify(self, bytes: &[u8; 64]) -> Block {
+        Block::classify_scalar(bytes)
     }
 }
 
@@ -255,9 +283,9 @@ impl Block {
 mod sse2 {
     use core::arch::x86_64::*;
 
-    /// The masks of `Block` for 16 bytes: alnum, high, clause, digit, dot_comma, apos_hyphen.
+    /// The masks of `Block` for 16 bytes: alnum, high, clause, digit, joiner.
     #[inline]
-    pub(super) fn classify16(bytes: &[u8; 16]) -> [u16; 6] {
+    pub(super) fn classify16(bytes: &[u8; 16]) -> [u16; 5] {
         // SAFETY: SSE2 is part of the x86_64 baseline; the load reads exactly the 16 bytes of
         // `bytes` and has no alignment requirement.
         unsafe {
@@ -272,8 +300,9 @@ mod sse2 {
             let letter = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
             let digit = in_range(v, b'0', b'9');
             let alnum = _mm_or_si128(letter, digit);
-            let dot_comma = _mm_or_si128(eq(b'.'), eq(b','));
-            let apos_hyphen = _mm_or_si128(eq(b'\''), eq(b'-'));
+            // `,` and `.` differ only in the 0x02 bit, and no other byte | 0x02 is `.`.
+            let dot_comma = _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x02)), _mm_set1_epi8(b'.' as i8));
+            let joiner = _mm_or_si128(_mm_or_si128(eq(b'\''), eq(b'-')), dot_comma);
             // `(` `)` and `:` `;` differ only in the low bit; `!` `"` are adjacent.
             let odd = _mm_or_si128(v, _mm_set1_epi8(1));
             let pairs = _mm_or_si128(
@@ -283,8 +312,148 @@ mod sse2 {
             let singles = _mm_or_si128(_mm_or_si128(eq(b'?'), eq(b'[')), eq(b']'));
             let clause = _mm_or_si128(_mm_or_si128(pairs, singles), dot_comma);
             let mask = |x: __m128i| _mm_movemask_epi8(x) as u16;
-            [mask(alnum), mask(v), mask(clause), mask(digit), mask(dot_comma), mask(apos_hyphen)]
+            [mask(alnum), mask(v), mask(clause), mask(digit), mask(joiner)]
         }
+    }
+}
+
+/// AVX2, chosen at run time: 32 bytes at a time, each byte's classes looked up by its two
+/// nibbles; and the whole tokenizer compiled with BMI.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use core::arch::x86_64::*;
+    use std::sync::atomic::{AtomicU8, Ordering};
+
+    use super::{Block, Classify, RawToken};
+
+    /// Proof that the CPU has the features below: made only by `detect`.
+    #[derive(Clone, Copy)]
+    pub(super) struct Avx2(());
+
+    impl Avx2 {
+        #[inline]
+        pub(super) fn detect() -> Option<Avx2> {
+            // 0: not asked yet, 1: yes, 2: no.
+            static HAS: AtomicU8 = AtomicU8::new(0);
+            let has = match HAS.load(Ordering::Relaxed) {
+                0 => {
+                    let yes = is_x86_feature_detected!("avx2")
+                        && is_x86_feature_detected!("bmi1")
+                        && is_x86_feature_detected!("bmi2")
+                        && is_x86_feature_detected!("lzcnt");
+                    HAS.store(if yes { 1 } else { 2 }, Ordering::Relaxed);
+                    yes
+                }
+                h => h == 1,
+            };
+            has.then_some(Avx2(()))
+        }
+    }
+
+    pub(super) fn tokenize_into(avx2: Avx2, text: &str, out: &mut Vec<RawToken>) {
+        // SAFETY: `avx2` exists, so the CPU has these features.
+        unsafe { tokenize_with_features(avx2, text, out) }
+    }
+
+    #[target_feature(enable = "avx2,bmi1,bmi2,lzcnt")]
+    unsafe fn tokenize_with_features(avx2: Avx2, text: &str, out: &mut Vec<RawToken>) {
+        super::tokenize_blocks(avx2, text, out);
+    }
+
+    impl Classify for Avx2 {
+        #[inline(always)]
+        fn classify(self, bytes: &[u8; 64]) -> Block {
+            // SAFETY: `self` exists, so the CPU has AVX2.
+            unsafe {
+                let [a0, h0, c0, d0, j0] = classify32(bytes[..32].try_into().expect("32 bytes"));
+                let [a1, h1, c1, d1, j1] = classify32(bytes[32..].try_into().expect("32 bytes"));
+                let join = |lo: u32, hi: u32| lo as u64 | (hi as u64) << 32;
+                Block { alnum: join(a0, a1), high: join(h0, h1), clause: join(c0, c1), digit: join(d0, d1), joiner: join(j0, j1) }
+            }
+        }
+    }
+
+    // Classes of a byte, as bits: each is a set of low nibbles times a set of high nibbles, so
+    // a byte's classes are LOW[low nibble] & HIGH[high nibble].
+    /// `A`-`O`, `a`-`o` (high nibble 4 or 6, low 1-F).
+    const LETTER_1: u8 = 0x01;
+    /// `P`-`Z`, `p`-`z` (high nibble 5 or 7, low 0-A).
+    const LETTER_2: u8 = 0x02;
+    /// `!` `"` `(` `)` `,` `.`
+    const CLAUSE_2: u8 = 0x04;
+    /// `:` `;` `?`
+    const CLAUSE_3: u8 = 0x08;
+    /// `[` `]`
+    const CLAUSE_5: u8 = 0x10;
+    /// `0`-`9`: bit 6, which an add moves to the top bit.
+    const DIGIT: u8 = 0x40;
+    /// `'` `-` `.` `,`: the top bit, for movemask.
+    const JOINER: u8 = 0x80;
+
+    const LOW: [u8; 16] = {
+        let mut t = [0u8; 16];
+        let mut lo = 0;
+        while lo < 16 {
+            let mut c = 0;
+            if lo >= 0x1 {
+                c |= LETTER_1;
+            }
+            if lo <= 0xA {
+                c |= LETTER_2;
+            }
+            if lo <= 0x9 {
+                c |= DIGIT;
+            }
+            if matches!(lo, 0x1 | 0x2 | 0x8 | 0x9 | 0xC | 0xE) {
+                c |= CLAUSE_2;
+            }
+            if matches!(lo, 0xA | 0xB | 0xF) {
+                c |= CLAUSE_3;
+            }
+            if matches!(lo, 0xB | 0xD) {
+                c |= CLAUSE_5;
+            }
+            if matches!(lo, 0x7 | 0xC | 0xD | 0xE) {
+                c |= JOINER;
+            }
+            t[lo] = c;
+            lo += 1;
+        }
+        t
+    };
+
+    const HIGH: [u8; 16] = {
+        let mut t = [0u8; 16];
+        t[0x2] = CLAUSE_2 | JOINER;
+        t[0x3] = DIGIT | CLAUSE_3;
+        t[0x4] = LETTER_1;
+        t[0x5] = LETTER_2 | CLAUSE_5;
+        t[0x6] = LETTER_1;
+        t[0x7] = LETTER_2;
+        t
+    };
+
+    /// The masks of `Block` for 32 bytes: alnum, high, clause, digit, joiner.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn classify32(bytes: &[u8; 32]) -> [u32; 5] {
+        let v = _mm256_loadu_si256(bytes.as_ptr().cast());
+        let table = |t: &[u8; 16]| _mm256_broadcastsi128_si256(_mm_loadu_si128(t.as_ptr().cast()));
+        let nibble = _mm256_set1_epi8(0x0F);
+        let lo = _mm256_and_si256(v, nibble);
+        let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(v), nibble);
+        // Bytes >= 0x80 have a high nibble of 8-F, which is in no class.
+        let classes = _mm256_and_si256(_mm256_shuffle_epi8(table(&LOW), lo), _mm256_shuffle_epi8(table(&HIGH), hi));
+        // A nonzero value below 0x80, plus 0x7F, has the top bit set.
+        let any = |bits: u8| _mm256_add_epi8(_mm256_and_si256(classes, _mm256_set1_epi8(bits as i8)), _mm256_set1_epi8(0x7F));
+        let mask = |x: __m256i| _mm256_movemask_epi8(x) as u32;
+        [
+            mask(any(LETTER_1 | LETTER_2 | DIGIT)),
+            mask(v),
+            mask(any(CLAUSE_2 | CLAUSE_3 | CLAUSE_5)),
+            mask(_mm256_add_epi8(classes, classes)),
+            mask(classes),
+        ]
     }
 }
 
@@ -600,7 +769,11 @@ mod tests {
                 let mut w = [b'a'; 64];
                 w[pos] = b;
                 w[(pos + 17) % 64] = b.wrapping_add(pos as u8);
-                assert_eq!(Block::classify(&w), Block::classify_scalar(&w), "byte {b:#x} at {pos}");
+                assert_eq!(Baseline.classify(&w), Block::classify_scalar(&w), "byte {b:#x} at {pos}");
+                #[cfg(target_arch = "x86_64")]
+                if let Some(avx2) = avx2::Avx2::detect() {
+                    assert_eq!(avx2.classify(&w), Block::classify_scalar(&w), "byte {b:#x} at {pos}");
+                }
             }
         }
     }
@@ -613,7 +786,7 @@ mod tests {
             let n = 60 + rng.below(10) as usize;
             let text: String = (0..n).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect();
             let bytes = text.as_bytes();
-            let block = Block::load(bytes, 0);
+            let block = Block::load(Baseline, bytes, 0);
             let (in_word, m) = (block.alnum | block.joins(), block.maybe_joins(64 >= bytes.len()));
             for s in 0..64 {
                 // Words start after a byte that is not a letter or digit.
@@ -648,8 +821,10 @@ mod tests {
                 let at = (0..=text.len()).filter(|&k| text.is_char_boundary(k)).nth(rng.below(8) as usize).unwrap_or(0);
                 text.insert_str(at, &run);
             }
-            tokenize_into(&text, &mut fast);
             tokenize_bytewise(&text, &mut slow);
+            tokenize_into(&text, &mut fast);
+            assert_eq!(fast, slow, "{text:?}");
+            tokenize_blocks(Baseline, &text, &mut fast);
             assert_eq!(fast, slow, "{text:?}");
         }
     }
