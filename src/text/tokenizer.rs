@@ -21,9 +21,9 @@ pub struct RawToken {
 /// Appends the words of `text` to `out` (cleared first). Never panics; allocates only when `out`
 /// must grow.
 ///
-/// Block fast path: 64 bytes at a time are classified into bitmasks (`Block`), and the words
-/// of the block are walked with `trailing_zeros`, so the branches are per word rather than per
-/// byte. A run of ASCII letters and digits whose next byte cannot join it to more is a whole word;
+/// Block fast path: 64 bytes at a time are classified into bitmasks (`Block`: with AVX2 when the
+/// CPU has it, else SSE2 on x86_64, else one byte at a time), and the words of the block are
+/// walked with `trailing_zeros`, so the branches are per word rather than per byte. A run of ASCII letters and digits whose next byte cannot join it to more is a whole word;
 /// a run that may join (see `Block::maybe_joins`), a word starting on a non-ASCII byte, and a run
 /// longer than a block go through the general rules in `word_end`, exactly as before.
 pub fn tokenize_into(text: &str, out: &mut Vec<RawToken>) {
