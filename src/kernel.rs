@@ -79,26 +79,40 @@ impl BigramTable {
         crate::fasthash::prefetch(&self.buckets, bucket_of(key) & self.mask);
     }
 
-    /// The feature of `key`, or UNKNOWN. A key holding an UNKNOWN term id never matches: its
-    /// low 21 bits are 0 or it has bits above the 42 a real key uses.
+    /// The feature of `key` (below 2^42, as [`bigram_key`] makes them), or UNKNOWN.
     #[inline]
     fn get(&self, key: u64) -> u32 {
         let mut b = bucket_of(key) & self.mask;
+        // A slot holds `key` exactly when xor-ing it with the key in place leaves only the
+        // feature bits.
+        let shifted = key << FEATURE_BITS;
         loop {
             let slots = &self.buckets[b].0;
             let mut found = UNKNOWN;
             for &s in slots {
-                found = if s >> FEATURE_BITS == key {
-                    (s & FEATURE_MASK) as u32
-                } else {
-                    found
-                };
+                let x = s ^ shifted;
+                found = if x <= FEATURE_MASK { x as u32 } else { found };
             }
             if found != UNKNOWN || slots[3] == 0 {
                 return found;
             }
             b = (b + 1) & self.mask;
         }
+    }
+}
+
+/// A key that no bigram has: 42 one bits (a real key's low 21 bits are a term id + 1, and term
+/// ids stay below 2^21 - 2).
+const NO_BIGRAM: u64 = (1 << 42) - 1;
+
+/// The bigram table's key of terms `a` then `b` ([`NO_BIGRAM`] when either is UNKNOWN); the
+/// packing of `Vectorizer`'s n-gram keys.
+#[inline]
+fn bigram_key(a: u32, b: u32) -> u64 {
+    if a.max(b) == UNKNOWN {
+        NO_BIGRAM
+    } else {
+        (a as u64 + 1) | ((b as u64 + 1) << 21)
     }
 }
 
@@ -255,7 +269,7 @@ impl Kernel {
                 n += (f != UNKNOWN) as usize;
             }
             if let Some(bigrams) = &self.bigrams {
-                *key = (prev as u64 + 1) | ((id as u64 + 1) << 21);
+                *key = bigram_key(prev, id);
                 bigrams.prefetch(*key);
             }
             prev = id;
@@ -416,9 +430,12 @@ mod tests {
                 assert_eq!(table.get(key), UNKNOWN);
             }
         }
-        // Keys built from an UNKNOWN term id never match.
-        let unknown = UNKNOWN as u64 + 1;
-        assert_eq!(table.get(unknown | 5 << 21), UNKNOWN);
-        assert_eq!(table.get(5 | unknown << 21), UNKNOWN);
+        // Keys built from an UNKNOWN term id never match, nor does any key match an empty slot.
+        assert_eq!(bigram_key(UNKNOWN, 4), NO_BIGRAM);
+        assert_eq!(bigram_key(4, UNKNOWN), NO_BIGRAM);
+        assert_eq!(table.get(NO_BIGRAM), UNKNOWN);
+        let empty = BigramTable::new(&[]);
+        assert_eq!(empty.get(bigram_key(0, 0)), UNKNOWN);
+        assert_eq!(bigram_key(0, 0), 1 | 1 << 21);
     }
 }
