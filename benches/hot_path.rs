@@ -117,8 +117,18 @@ fn benches(c: &mut Criterion) {
                 ws.vector.clone()
             })
             .collect();
+        let ids: Vec<Vec<u32>> = texts.iter().map(|t| pipeline.term_ids(t, &mut ws).to_vec()).collect();
         let mut p = vec![0.0; pipeline.labels().len()];
         g.throughput(Throughput::Elements(n));
+        // The kernel `predict` uses: term ids -> n-gram features -> tf-idf -> probabilities.
+        g.bench_function("kernel_from_term_ids/sentences", |b| {
+            b.iter(|| {
+                for i in &ids {
+                    black_box(pipeline.predict_term_ids(i, &mut ws));
+                }
+            })
+        });
+        // The reference scorer on ready sparse vectors (training, explanations).
         g.bench_function("probabilities/sentences", |b| {
             b.iter(|| {
                 for v in &vectors {

@@ -284,6 +284,8 @@ fn check_with_labels(config: PipelineConfig, relabel: impl Fn(&str, usize) -> St
             let label = pipeline.predict(text, &mut ws_fast);
             let exact = reference.probabilities(&terms, pipeline.scorer());
             assert!(exact.iter().zip(&ws_fast.probabilities).all(|(a, b)| a.to_bits() == b.to_bits()), "probabilities differ for {text:?}: {exact:?} vs {:?}", ws_fast.probabilities);
+            assert_eq!(pipeline.predict_term_ids(&ids, &mut ws), label);
+            assert!(exact.iter().zip(&ws.probabilities).all(|(a, b)| a.to_bits() == b.to_bits()), "predict_term_ids differs for {text:?}");
             pipeline.scorer().probabilities(&expected, &mut probs);
             assert!(probs.iter().zip(&exact).all(|(a, b)| (a - b).abs() < 1e-12), "summation order moved probabilities for {text:?}");
             assert_eq!(label, stance::pipeline::argmax(&probs));
