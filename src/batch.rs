@@ -35,6 +35,15 @@ impl BatchCounts {
 pub struct LineFailure {
     pub line: u64,
     pub message: String,
+    /// What `stance score` says after the message on stderr (the remedy, or that the record
+    /// was not scored), punctuation included.
+    pub remedy: String,
+}
+
+impl LineFailure {
+    fn too_long(line: u64, bytes: u64, max: usize) -> Self {
+        LineFailure { line, message: too_long_message(bytes, max), remedy: format!(". {}", crate::data::reader::REMEDY_TOO_LONG) }
+    }
 }
 
 struct Worker {
@@ -165,13 +174,21 @@ impl<'p> LineScorer<'p> {
     /// Scores every line of `input` and writes the CSV (header included) to `output`, calling
     /// `on_failure` for each record that could not be scored. Memory stays flat: one chunk (plus
     /// its rows) at a time; a line longer than `max_record_bytes` is skipped as it streams by.
-    pub fn score_stream(
+    pub fn score_stream(&mut self, input: impl Read, output: impl Write, on_failure: impl FnMut(&LineFailure)) -> io::Result<BatchCounts> {
+        self.score_stream_with_progress(input, output, on_failure, |_, _| {})
+    }
+
+    /// [`LineScorer::score_stream`], calling `on_progress(lines, bytes)` after each chunk with
+    /// the lines written and the input bytes consumed so far (for a progress bar).
+    pub fn score_stream_with_progress(
         &mut self,
         mut input: impl Read,
         mut output: impl Write,
         mut on_failure: impl FnMut(&LineFailure),
+        mut on_progress: impl FnMut(u64, u64),
     ) -> io::Result<BatchCounts> {
         output.write_all(&self.header())?;
+        let mut read_bytes = 0u64;
         let max = self.max_record_bytes;
         let mut counts = BatchCounts::default();
         let mut buf: Vec<u8> = vec![0; self.chunk_bytes];
@@ -199,19 +216,21 @@ impl<'p> LineScorer<'p> {
                 };
                 match consumed {
                     Some(k) => {
-                        let f = LineFailure { line, message: too_long_message(skipped + k as u64, max) };
+                        let f = LineFailure::too_long(line, skipped + k as u64, max);
                         rows.clear();
                         write_failed(&mut rows, &f, self.label_fields.len());
                         output.write_all(&rows)?;
                         on_failure(&f);
                         counts.failed += 1;
                         line += 1;
+                        read_bytes += k as u64;
                         buf.copy_within(k..filled, 0);
                         filled -= k;
                         skipping = None;
                     }
                     None => {
                         skipping = Some(skipped + filled as u64);
+                        read_bytes += filled as u64;
                         filled = 0;
                     }
                 }
@@ -227,6 +246,7 @@ impl<'p> LineScorer<'p> {
                 // the limit already, else grow the buffer to hold it.
                 if filled > max {
                     skipping = Some(filled as u64);
+                    read_bytes += filled as u64;
                     filled = 0;
                 } else {
                     let grown = (buf.len() * 2).min(max + 2).max(buf.len() + 1);
@@ -243,6 +263,8 @@ impl<'p> LineScorer<'p> {
                 on_failure(f);
             }
             output.write_all(&rows)?;
+            read_bytes += end as u64;
+            on_progress(counts.scored + counts.failed, read_bytes);
             buf.copy_within(end..filled, 0);
             filled -= end;
         }
@@ -329,7 +351,7 @@ fn score_part(
         line += 1;
         // As `stance score` counts it: the line with its end, over the limit.
         if consumed > max {
-            let f = LineFailure { line: this, message: too_long_message(consumed as u64, max) };
+            let f = LineFailure::too_long(this, consumed as u64, max);
             write_failed(out, &f, labels.len());
             failures.push(f);
             counts.failed += 1;
@@ -351,6 +373,7 @@ fn score_part(
                 let f = LineFailure {
                     line: this,
                     message: format!("the line is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
+                    remedy: format!(". {}", crate::data::reader::REMEDY_NOT_UTF8),
                 };
                 write_failed(out, &f, labels.len());
                 failures.push(f);
@@ -359,7 +382,7 @@ fn score_part(
             }
         };
         if text.trim().is_empty() {
-            let f = LineFailure { line: this, message: "empty text".into() };
+            let f = LineFailure { line: this, message: "empty text".into(), remedy: "; the record was not scored".into() };
             write_failed(out, &f, labels.len());
             failures.push(f);
             counts.failed += 1;

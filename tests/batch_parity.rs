@@ -1,5 +1,8 @@
 //! `LineScorer` writes exactly what `stance score --input-format text --format csv` writes:
 //! same ids, labels, probabilities and error rows, whatever the chunk size and thread count.
+//! And `stance score` itself, which sends such runs through `LineScorer`, prints the same
+//! stdout, stderr and exit code as its general record pipeline (forced with
+//! `STANCE_SCORE_ROUTE=general`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -49,15 +52,26 @@ fn batch_rows_equal_cli_rows() {
 
     let pipeline = stance::persist::load(&model).unwrap();
     for max in [256usize, stance::data::reader::DEFAULT_MAX_RECORD_BYTES] {
-        let out = Command::new(bin)
-            .args(["score", "--input-format", "text", "--max-record-bytes", &max.to_string(), "--model"])
-            .arg(&model)
-            .arg("--input")
-            .arg(&path)
-            .output()
-            .unwrap();
+        let run = |route: &str, threads: &str| {
+            Command::new(bin)
+                .env("STANCE_SCORE_ROUTE", route)
+                .args(["score", "--input-format", "text", "--threads", threads, "--max-record-bytes", &max.to_string(), "--model"])
+                .arg(&model)
+                .arg("--input")
+                .arg(&path)
+                .output()
+                .unwrap()
+        };
+        let out = run("general", "2");
         let expected = out.stdout;
         assert!(expected.len() > 1000);
+        assert!(out.stderr.len() > 100, "the general route reports the failures");
+        for threads in ["1", "2"] {
+            let fast = run("", threads);
+            assert_eq!(fast.status.code(), out.status.code());
+            assert!(fast.stdout == expected, "stance score stdout differs between the routes (threads {threads}, max {max})");
+            assert_eq!(String::from_utf8_lossy(&fast.stderr), String::from_utf8_lossy(&out.stderr), "stderr differs between the routes");
+        }
         for (threads, chunk) in [(1, 1 << 20), (2, 1 << 20), (2, 64), (1, 1000), (3, 4096)] {
             let mut scorer = LineScorer::new(&pipeline, threads).chunk_bytes(chunk).max_record_bytes(max);
             let mut got = Vec::new();

@@ -7,6 +7,7 @@ mod cv;
 mod eval;
 mod inspect;
 mod score;
+mod score_lines;
 mod train;
 mod trend;
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::Outcome;
+use super::{score_lines, Outcome};
 use crate::data::reader::DEFAULT_MAX_RECORD_BYTES;
 use crate::data::InputFormat;
 use crate::error::{Result, StanceError};
@@ -294,6 +294,10 @@ pub fn run(cmd: ScoreCmd) -> Result<Outcome> {
     let mut source = InputSource::open(&spec)?;
     if source.skipped_files > 0 && !cmd.quiet {
         eprintln!("note: {}: skipped {} files that are not .txt or .md", cmd.input, source.skipped_files);
+    }
+    if score_lines::eligible(&cmd, unit, format, explain, &pipeline) {
+        drop(source);
+        return score_lines::run(&cmd, &pipeline, threads, open_output(&cmd.output)?);
     }
     let progress = (!cmd.quiet && io::stderr().is_terminal()).then(|| Progress::new(source.stats(), source.total_bytes()));
     let resumed = if cmd.resume { open_resumed(&cmd, &scorer, &mut source)? } else { None };

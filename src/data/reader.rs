@@ -229,7 +229,7 @@ impl RecordReader {
                     CsvRead::LongLine { line, len } => Ok(Some(Err(RecordError::new(
                         line,
                         format!("line of {len} bytes exceeds the limit of {max} (it was skipped without being read into memory)"),
-                        "Split the record, or raise --max-record-bytes.",
+                        REMEDY_TOO_LONG,
                     )))),
                     CsvRead::Malformed(e) => {
                         let line = e.position().map(|p| p.line()).unwrap_or(0);
@@ -395,8 +395,13 @@ fn data_error(path: &str, message: String, remedy: &str) -> StanceError {
     StanceError::Data { path: path.to_string(), message, remedy: remedy.to_string() }
 }
 
+/// What to do about a record over `--max-record-bytes`.
+pub const REMEDY_TOO_LONG: &str = "Split the record, or raise --max-record-bytes.";
+/// What to do about a record that is not UTF-8.
+pub const REMEDY_NOT_UTF8: &str = "Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass --lossy to replace bad bytes.";
+
 fn too_long(line: u64, len: usize, max: usize) -> RecordError {
-    RecordError::new(line, format!("record of {len} bytes exceeds the limit of {max}"), "Split the record, or raise --max-record-bytes.")
+    RecordError::new(line, format!("record of {len} bytes exceeds the limit of {max}"), REMEDY_TOO_LONG)
 }
 
 /// The text of `bytes`, and whether invalid UTF-8 was replaced (only with `lossy`).
@@ -407,7 +412,7 @@ fn decode(bytes: &[u8], lossy: bool, line: u64, what: &str) -> std::result::Resu
         Err(e) => Err(RecordError::new(
             line,
             format!("the {what} is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
-            "Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass --lossy to replace bad bytes.",
+            REMEDY_NOT_UTF8,
         )),
     }
 }

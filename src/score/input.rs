@@ -350,7 +350,7 @@ fn read_limited(input: impl Read, max: usize, lossy: bool, stats: &InputStats) -
         }
         Err(e) => Err((
             format!("the text is not valid UTF-8 (bad byte at offset {})", e.utf8_error().valid_up_to()),
-            "Convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8), or pass --lossy to replace bad bytes.".into(),
+            crate::data::reader::REMEDY_NOT_UTF8.into(),
         )),
     }
 }
