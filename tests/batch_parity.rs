@@ -68,6 +68,9 @@ fn batch_rows_equal_cli_rows() {
         assert!(out.stderr.len() > 100, "the general route reports the failures");
         for threads in ["1", "2"] {
             let fast = run("", threads);
+            // The format guessed from the .txt name takes the same route.
+            let guessed = Command::new(bin).args(["score", "--threads", threads, "--max-record-bytes", &max.to_string(), "--model"]).arg(&model).arg("--input").arg(&path).output().unwrap();
+            assert!(guessed.stdout == fast.stdout && guessed.stderr == fast.stderr);
             assert_eq!(fast.status.code(), out.status.code());
             assert!(fast.stdout == expected, "stance score stdout differs between the routes (threads {threads}, max {max})");
             assert_eq!(String::from_utf8_lossy(&fast.stderr), String::from_utf8_lossy(&out.stderr), "stderr differs between the routes");

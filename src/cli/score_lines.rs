@@ -28,7 +28,7 @@ pub const ROUTE_VARIABLE: &str = "STANCE_SCORE_ROUTE";
 /// without explanations, abstention, a tuned threshold, resuming, --strict, --lossy
 /// or --spreadsheet-safe.
 pub fn eligible(cmd: &ScoreCmd, unit: Unit, format: RowFormat, explain: usize, pipeline: &Pipeline) -> bool {
-    cmd.input_format == Some(InputFormat::Text)
+    matches!(InputFormat::resolve(&cmd.input, cmd.input_format), Ok(InputFormat::Text))
         && unit == Unit::Record
         && format == RowFormat::Csv
         && explain == 0
