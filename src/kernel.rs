@@ -153,11 +153,17 @@ pub(crate) struct KernelScratch {
 }
 
 impl KernelScratch {
-    /// Starts a call with `occurrences` feature occurrences: a fresh call number, and a set
-    /// with at least 8 slots per occurrence. Returns the call number and the set's mask.
+    /// Starts a call with `occurrences` feature occurrences of a model with `n_features`
+    /// features: a fresh call number, and a set sized to the most distinct features the text
+    /// can have. Returns the call number and the set's mask.
     #[inline]
-    fn begin(&mut self, occurrences: usize) -> (u64, usize) {
-        let size = (occurrences * 8).next_power_of_two().max(256);
+    fn begin(&mut self, occurrences: usize, n_features: usize) -> (u64, usize) {
+        // A text has at most min(occurrences, features) distinct features. A sentence gets at
+        // least 8 slots per one (few collisions); a long text 2 per one, so an 8 MB record
+        // costs tens of MB here, not hundreds, and never more than ~48 bytes per model feature.
+        let distinct = occurrences.min(n_features).max(1);
+        let per = if distinct <= 512 { 8 } else { 2 };
+        let size = (distinct * per).next_power_of_two().max(256);
         if self.seen.len() < size {
             self.seen.resize(size, 0);
             self.seen_at.resize(size, 0);
@@ -291,20 +297,23 @@ impl Kernel {
         // Fold repeats: the first occurrence of a feature takes the next position, later ones
         // count there. The tf-idf value is set on the way (and the sum of squares kept, for the
         // usual case of no repeats).
-        if s.counts.len() < n {
-            s.counts.resize(n, 0);
-            s.values.resize(n, 0.0);
+        // At most this many distinct features (a long text repeats them).
+        let n_features = self.records.len() / self.lanes_per_feature;
+        let most_distinct = n.min(n_features);
+        if s.counts.len() < most_distinct {
+            s.counts.resize(most_distinct, 0);
+            s.values.resize(most_distinct, 0.0);
         }
         let config = vectorizer.config();
         let once = term_weight(config, 1);
-        let (call, mask) = s.begin(n);
-        // Slices of known length, so the indexing below needs no bounds checks: the set's
-        // indices are masked, and `distinct <= i < n`.
+        let (call, mask) = s.begin(n, n_features);
+        // Slices of known length, so the set's indexing (masked) needs no bounds checks; a
+        // feature's position stays below the distinct features there can be.
         let seen = &mut s.seen[..=mask];
         let seen_at = &mut s.seen_at[..=mask];
         let features = &mut s.features[..n];
-        let counts = &mut s.counts[..n];
-        let values = &mut s.values[..n];
+        let counts = &mut s.counts[..most_distinct];
+        let values = &mut s.values[..most_distinct];
         let mut distinct = 0usize;
         let mut squares = 0.0;
         let mut repeated = false;
@@ -408,6 +417,20 @@ mod tests {
         let a = rng.below((1 << 21) - 2) + 1;
         let b = rng.below((1 << 21) - 2) + 1;
         a | b << 21
+    }
+
+    #[test]
+    fn the_repeat_set_is_bounded_by_the_model_not_the_text() {
+        let mut s = KernelScratch::default();
+        // A sentence: 8 slots per occurrence.
+        assert_eq!(s.begin(40, 27_853).1 + 1, 512);
+        // An 8 MB record of ~4.5M occurrences with a 27,853-feature model: 2 slots per feature.
+        assert_eq!(s.begin(4_500_000, 27_853).1 + 1, 65_536);
+        assert!(s.seen.len() <= 65_536);
+        // Every call gets a fresh number, so no stamp of an earlier call matches.
+        let (a, _) = s.begin(3, 10);
+        let (b, _) = s.begin(3, 10);
+        assert_ne!(a, b);
     }
 
     #[test]

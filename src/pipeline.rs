@@ -371,3 +371,38 @@ fn fingerprint(texts: &[String], labels: &[String]) -> String {
     }
     format!("crc32:{:08x}", h.finalize())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ClassifierKind;
+
+    /// A model too large for the kernel (over 4M features) is scored through the sparse
+    /// vector instead: same labels, probabilities within 1e-12 (only the order of additions
+    /// differs). Checked by taking the kernel away from a small model.
+    #[test]
+    fn models_without_a_kernel_score_like_the_kernel() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stance.csv");
+        let mut reader = csv::Reader::from_path(path).unwrap();
+        let (mut texts, mut labels) = (Vec::new(), Vec::new());
+        for record in reader.records().take(600) {
+            let record = record.unwrap();
+            texts.push(record[1].to_string());
+            labels.push(record[2].to_string());
+        }
+        let config = PipelineConfig { train: TrainParams::for_classifier(ClassifierKind::Nb), ..PipelineConfig::default() };
+        let with = Pipeline::fit(&config, &texts, &labels, &DataSource::default()).unwrap();
+        assert!(with.kernel.is_some());
+        let mut without = with.clone();
+        without.kernel = None;
+        let (mut a, mut b) = (Workspace::new(), Workspace::new());
+        let mut labels_seen = std::collections::BTreeSet::new();
+        for text in texts.iter().map(String::as_str).chain(["", "no words at all ... !", "They will strike again, and again, and again."]) {
+            let (x, y) = (with.predict(text, &mut a), without.predict(text, &mut b));
+            assert_eq!(x, y, "{text:?}");
+            assert!(a.probabilities.iter().zip(&b.probabilities).all(|(p, q)| (p - q).abs() < 1e-12), "{text:?}");
+            labels_seen.insert(x);
+        }
+        assert_eq!(labels_seen.len(), 3, "the check should see every label predicted");
+    }
+}
