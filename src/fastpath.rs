@@ -16,7 +16,6 @@
 use crate::fasthash::hash_bytes;
 use crate::features::vectorizer::UNKNOWN;
 use crate::features::{SparseVector, Vectorizer};
-use crate::model::LinearScorer;
 use crate::text::analyzer::{is_negator, normalize, NEGATION_PREFIX};
 use crate::text::tokenizer::{tokenize_into, RawToken};
 use crate::text::Analyzer;
@@ -311,23 +310,11 @@ impl FastScratch {
         &self.ids
     }
 
-    /// The tf-idf vector of `text` into `out`; with a scorer, its weights for the vector's
-    /// features are prefetched on the way.
+    /// The tf-idf vector of `text` into `out`.
     #[inline]
-    pub(crate) fn vectorize(
-        &mut self,
-        model: u64,
-        analyzer: &Analyzer,
-        vectorizer: &Vectorizer,
-        scorer: Option<&LinearScorer>,
-        text: &str,
-        out: &mut SparseVector,
-    ) {
+    pub(crate) fn vectorize(&mut self, model: u64, analyzer: &Analyzer, vectorizer: &Vectorizer, text: &str, out: &mut SparseVector) {
         self.term_ids(model, analyzer, vectorizer, text);
-        match scorer {
-            Some(s) => vectorizer.transform_ids_with(&self.ids, &mut self.features, out, |f| s.prefetch_feature(f as usize)),
-            None => vectorizer.transform_ids(&self.ids, &mut self.features, out),
-        }
+        vectorizer.transform_ids(&self.ids, &mut self.features, out);
     }
 }
 

@@ -258,7 +258,7 @@ impl Pipeline {
     /// `ws.analysis` is left untouched.
     #[inline]
     pub fn vectorize_fast(&self, text: &str, ws: &mut Workspace) {
-        ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, None, text, &mut ws.vector);
+        ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, text, &mut ws.vector);
     }
 
     /// The vocabulary term ids of `text`'s words, in order (`u32::MAX` for a word in no
@@ -271,17 +271,7 @@ impl Pipeline {
     /// probabilities left in `ws.probabilities`, exactly as [`Pipeline::predict`] gives them.
     /// Lets benchmarks and tests time the scoring kernel apart from the words.
     pub fn predict_term_ids(&self, ids: &[u32], ws: &mut Workspace) -> usize {
-        ws.probabilities.resize(self.labels.len(), 0.0);
-        match &self.kernel {
-            Some(kernel) => kernel.raw_scores(&self.vectorizer, ids, &mut ws.kernel, &mut ws.probabilities),
-            None => {
-                let mut features = Vec::new();
-                self.vectorizer.transform_ids(ids, &mut features, &mut ws.vector);
-                self.scorer.raw_scores(&ws.vector, &mut ws.probabilities);
-            }
-        }
-        self.scorer.apply_link(&mut ws.probabilities);
-        argmax(&ws.probabilities)
+        self.score_term_ids(ids, &mut ws.kernel, &mut ws.scratch, &mut ws.vector, &mut ws.probabilities)
     }
 
     /// Scores `text`: returns the index of the most probable label; the probabilities of every
@@ -289,19 +279,25 @@ impl Pipeline {
     /// allocates nothing once the workspace is warm.
     #[inline]
     pub fn predict(&self, text: &str, ws: &mut Workspace) -> usize {
-        ws.probabilities.resize(self.labels.len(), 0.0);
+        let ids = ws.fast.term_ids(self.id, &self.analyzer, &self.vectorizer, text);
+        self.score_term_ids(ids, &mut ws.kernel, &mut ws.scratch, &mut ws.vector, &mut ws.probabilities)
+    }
+
+    /// The one place texts are scored: term ids -> probabilities (into `probabilities`) and the
+    /// best label, by the kernel, or for models too large for it through the sparse vector
+    /// (the scorer's weights prefetched as its features are found).
+    #[inline]
+    fn score_term_ids(&self, ids: &[u32], kernel_scratch: &mut KernelScratch, scratch: &mut VectorScratch, vector: &mut SparseVector, probabilities: &mut Vec<f64>) -> usize {
+        probabilities.resize(self.labels.len(), 0.0);
         match &self.kernel {
-            Some(kernel) => {
-                let ids = ws.fast.term_ids(self.id, &self.analyzer, &self.vectorizer, text);
-                kernel.raw_scores(&self.vectorizer, ids, &mut ws.kernel, &mut ws.probabilities);
-                self.scorer.apply_link(&mut ws.probabilities);
-            }
+            Some(kernel) => kernel.raw_scores(&self.vectorizer, ids, kernel_scratch, probabilities),
             None => {
-                ws.fast.vectorize(self.id, &self.analyzer, &self.vectorizer, Some(&self.scorer), text, &mut ws.vector);
-                self.scorer.probabilities(&ws.vector, &mut ws.probabilities);
+                self.vectorizer.transform_ids_with(ids, &mut scratch.features, vector, |f| self.scorer.prefetch_feature(f as usize));
+                self.scorer.raw_scores(vector, probabilities);
             }
         }
-        argmax(&ws.probabilities)
+        self.scorer.apply_link(probabilities);
+        argmax(probabilities)
     }
 
     /// The terms of `text` that pushed hardest towards (positive weight) or away from

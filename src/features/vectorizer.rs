@@ -77,7 +77,7 @@ impl NgramTable {
 #[derive(Debug, Default)]
 pub struct VectorScratch {
     term_ids: Vec<u32>,
-    features: Vec<u32>,
+    pub(crate) features: Vec<u32>,
 }
 
 /// A feature occurrence: which feature, and which terms of the analysis produced it.
