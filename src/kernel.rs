@@ -289,7 +289,7 @@ impl Kernel {
             }
         }
         if let Some(internal) = &self.trigrams {
-            vectorizer.for_each_ngram(ids, 3, |f| {
+            vectorizer.for_each_ngram(ids, 3, |f, _| {
                 found[n] = internal[f as usize];
                 n += 1;
             });

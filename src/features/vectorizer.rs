@@ -251,15 +251,22 @@ impl Vectorizer {
         self.ngram_table.slots.iter().filter(|(key, _)| *key != 0 && terms(*key) == n).copied().collect()
     }
 
-    /// Calls `f(feature)` for every n-gram of exactly `n >= 2` terms of `term_ids` in the
-    /// vocabulary, left to right.
+    /// Calls `f(feature, first term)` for every n-gram of exactly `n >= 2` terms of
+    /// `term_ids` in the vocabulary, left to right. Two passes: start loading every candidate's
+    /// slot, then look them up, so the memory latency of the lookups overlaps.
     #[inline]
-    pub(crate) fn for_each_ngram(&self, term_ids: &[u32], n: usize, mut f: impl FnMut(u32)) {
+    pub(crate) fn for_each_ngram(&self, term_ids: &[u32], n: usize, mut f: impl FnMut(u32, usize)) {
         for window in term_ids.windows(n) {
             if !window.contains(&UNKNOWN) {
-                if let Some(feature) = self.ngram_table.get(pack(window)) {
-                    f(feature);
-                }
+                self.ngram_table.prefetch(pack(window));
+            }
+        }
+        for (i, window) in term_ids.windows(n).enumerate() {
+            if window.contains(&UNKNOWN) {
+                continue;
+            }
+            if let Some(feature) = self.ngram_table.get(pack(window)) {
+                f(feature, i);
             }
         }
     }
@@ -323,21 +330,7 @@ impl Vectorizer {
                 }
                 continue;
             }
-            // Two passes: start loading every candidate's slot, then look them up, so the
-            // memory latency of the lookups overlaps.
-            for window in term_ids.windows(n) {
-                if !window.contains(&UNKNOWN) {
-                    self.ngram_table.prefetch(pack(window));
-                }
-            }
-            for (i, window) in term_ids.windows(n).enumerate() {
-                if window.contains(&UNKNOWN) {
-                    continue;
-                }
-                if let Some(feature) = self.ngram_table.get(pack(window)) {
-                    f(feature, i, n);
-                }
-            }
+            self.for_each_ngram(term_ids, n, |feature, i| f(feature, i, n));
         }
     }
 
