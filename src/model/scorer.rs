@@ -149,6 +149,7 @@ impl LinearScorer {
 }
 
 /// Numerically stable softmax (subtracts the max; never overflows, never NaN for finite input).
+#[inline(always)]
 pub fn softmax_in_place(scores: &mut [f64]) {
     let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;
@@ -159,22 +160,12 @@ pub fn softmax_in_place(scores: &mut [f64]) {
     scores.iter_mut().for_each(|s| *s /= sum);
 }
 
-/// [`softmax_in_place`] for exactly `K` scores, with the same operations in the same order.
+/// [`softmax_in_place`] on exactly `K` scores: the same code, inlined where the length is a
+/// constant, so the compiler unrolls its loops.
 #[inline]
 fn softmax_fixed<const K: usize>(scores: &mut [f64]) {
     let scores: &mut [f64; K] = scores.try_into().expect("K scores");
-    let mut max = f64::NEG_INFINITY;
-    for s in scores.iter() {
-        max = max.max(*s);
-    }
-    let mut sum = 0.0;
-    for s in scores.iter_mut() {
-        *s = (*s - max).exp();
-        sum += *s;
-    }
-    for s in scores.iter_mut() {
-        *s /= sum;
-    }
+    softmax_in_place(scores);
 }
 
 /// Numerically stable logistic function.
