@@ -382,7 +382,7 @@ fn score_part(
             }
         };
         if text.trim().is_empty() {
-            let f = LineFailure { line: this, message: "empty text".into(), remedy: "; the record was not scored".into() };
+            let f = LineFailure { line: this, message: "empty text".into(), remedy: crate::score::NOT_SCORED.into() };
             write_failed(out, &f, labels.len());
             failures.push(f);
             counts.failed += 1;

@@ -121,6 +121,7 @@ fn bigram_key(a: u32, b: u32) -> u64 {
 #[derive(Debug, Clone)]
 pub(crate) struct Kernel {
     classes: usize,
+    n_features: usize,
     /// Lanes per feature record: idf, then the class weights, padded to whole lanes.
     lanes_per_feature: usize,
     records: Vec<Lane>,
@@ -217,6 +218,7 @@ impl Kernel {
         let has = |n: usize| config.ngram_min <= n && n <= config.ngram_max;
         Some(Kernel {
             classes,
+            n_features,
             lanes_per_feature,
             records,
             intercepts: scorer.intercepts().to_vec(),
@@ -298,7 +300,7 @@ impl Kernel {
         // count there. The tf-idf value is set on the way (and the sum of squares kept, for the
         // usual case of no repeats).
         // At most this many distinct features (a long text repeats them).
-        let n_features = self.records.len() / self.lanes_per_feature;
+        let n_features = self.n_features;
         let most_distinct = n.min(n_features);
         if s.counts.len() < most_distinct {
             s.counts.resize(most_distinct, 0);

@@ -197,7 +197,7 @@ impl<'a> Scorer<'a> {
                 Ok(sentences) => RecordResult { end: out.len(), sentences, failure: None },
                 Err(reason) => {
                     let f = InputFailure { file: record.file.clone(), line: Some(record.line), id: record.id.clone(), message: reason.to_string(), remedy: String::new() };
-                    let message = format!("{}: {reason}; the record was not scored", location(record));
+                    let message = format!("{}: {reason}{NOT_SCORED}", location(record));
                     self.failure_row(out, &f);
                     RecordResult { end: out.len(), sentences: 0, failure: Some(message) }
                 }
@@ -293,6 +293,9 @@ impl<'a> Scorer<'a> {
         chunk
     }
 }
+
+/// What stderr adds after the reason a record could not be scored (no remedy applies).
+pub const NOT_SCORED: &str = "; the record was not scored";
 
 fn location(r: &InputRecord) -> String {
     format!("{}:{}", r.file, r.line)
