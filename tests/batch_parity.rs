@@ -99,3 +99,28 @@ fn batch_rows_equal_cli_rows() {
     }
     let _ = std::fs::remove_dir_all(model.parent().unwrap());
 }
+
+/// The progress callback (the CLI's progress bar) sees the lines and bytes grow to the whole
+/// input, one report per chunk.
+#[test]
+fn progress_reaches_every_line_and_byte() {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/stance.csv");
+    let mut texts = Vec::new();
+    let mut r = csv::Reader::from_path(data).unwrap();
+    for rec in r.records().take(300) {
+        texts.push(rec.unwrap()[1].replace('\n', " "));
+    }
+    let labels: Vec<String> = (0..texts.len()).map(|i| ["escalation", "de-escalation", "neutral"][i % 3].to_string()).collect();
+    let mut config = stance::PipelineConfig::default();
+    config.train = stance::model::TrainParams::for_classifier(stance::model::ClassifierKind::Nb);
+    let pipeline = stance::Pipeline::fit(&config, &texts, &labels, &stance::pipeline::DataSource::default()).unwrap();
+    let mut input = texts.join("\n").into_bytes();
+    input.extend_from_slice(b"\n\n"); // one empty line: a failure, still counted
+    let mut reports = Vec::new();
+    let mut scorer = LineScorer::new(&pipeline, 2).chunk_bytes(2000);
+    let counts = scorer.score_stream_with_progress(&input[..], std::io::sink(), |_| {}, |lines, bytes| reports.push((lines, bytes))).unwrap();
+    assert_eq!(counts.scored + counts.failed, texts.len() as u64 + 1);
+    assert!(reports.len() > 5, "one report per chunk: {}", reports.len());
+    assert!(reports.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 < w[1].1), "{reports:?}");
+    assert_eq!(*reports.last().unwrap(), (texts.len() as u64 + 1, input.len() as u64));
+}
