@@ -402,8 +402,7 @@ pub(crate) fn term_weight(config: &VectorizerConfig, count: usize) -> f64 {
 }
 
 /// Divides `values` by their L2 or L1 norm (left alone when it is zero).
-#[inline]
-pub(crate) fn normalize(norm: Norm, values: &mut [f64]) {
+fn normalize(norm: Norm, values: &mut [f64]) {
     let total = match norm {
         Norm::None => return,
         Norm::L2 => values.iter().map(|v| v * v).sum::<f64>().sqrt(),
